@@ -1,0 +1,15 @@
+"""M2HEN for MMAction2.
+
+``custom_imports=dict(imports=['m2hen_mmaction'])`` in a config registers every
+model, transform, dataset and metric of this package into MMAction2's
+registries (scope ``mmaction``).
+"""
+from .compat import apply_patches, check_versions
+from .version import __version__
+
+check_versions()
+apply_patches()
+
+from . import datasets, evaluation, models, skeleton  # noqa: E402,F401
+
+__all__ = ['__version__']

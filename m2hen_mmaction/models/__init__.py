@@ -1,0 +1,1 @@
+from . import backbones, data_preprocessors, heads, recognizers  # noqa: F401

@@ -1,0 +1,84 @@
+"""Install m2hen_mmaction, an MMAction2 plugin reproducing M2HEN."""
+import os
+import os.path as osp
+import shutil
+
+from setuptools import find_packages, setup
+from setuptools.command.develop import develop
+from setuptools.command.build_py import build_py
+
+HERE = osp.dirname(osp.abspath(__file__))
+MIM_FOLDERS = ('configs', 'tools')
+
+
+def add_mim_extension(copy: bool) -> None:
+    """Expose ``configs/`` and ``tools/`` as ``m2hen_mmaction/.mim/*``.
+
+    ``mim train m2hen_mmaction <cfg>`` looks for ``<pkg>/.mim/tools/train.py``
+    and ``<pkg>/.mim/configs``. Editable installs get symlinks, wheels copies.
+    """
+    mim_root = osp.join(HERE, 'm2hen_mmaction', '.mim')
+    os.makedirs(mim_root, exist_ok=True)
+    for folder in MIM_FOLDERS:
+        target = osp.join(mim_root, folder)
+        if osp.islink(target) or osp.isfile(target):
+            os.remove(target)
+        elif osp.isdir(target):
+            shutil.rmtree(target)
+        if copy:
+            shutil.copytree(osp.join(HERE, folder), target)
+        else:
+            os.symlink(osp.join('..', '..', folder), target)
+
+
+class DevelopWithMim(develop):
+
+    def run(self):
+        add_mim_extension(copy=False)
+        super().run()
+
+
+class BuildPyWithMim(build_py):
+
+    def run(self):
+        add_mim_extension(copy=not self.editable_mode)
+        super().run()
+
+
+def read_version() -> str:
+    with open(osp.join(HERE, 'm2hen_mmaction', 'version.py')) as f:
+        scope: dict = {}
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='m2hen_mmaction',
+    version=read_version(),
+    description='M2HEN micro-gesture recognition as an MMAction2 plugin',
+    long_description=open(osp.join(HERE, 'README.md')).read(),
+    long_description_content_type='text/markdown',
+    python_requires='>=3.11',
+    packages=find_packages(include=['m2hen_mmaction*', 'data_prep*']),
+    include_package_data=True,
+    package_data={'m2hen_mmaction': ['.mim/configs/**/*.py', '.mim/tools/*.py']},
+    install_requires=[
+        'torch==2.13.0',
+        'mmengine==0.10.7',
+        'mmcv-lite==2.0.1',
+        'mmaction2==1.1.0',
+        'decord==0.6.0',
+        'numpy>=2.0',
+        'openmim',
+        'setuptools<81',  # openmim 0.3.9 imports pkg_resources
+        'opencv-python-headless',
+        'matplotlib',
+        'tqdm',
+    ],
+    extras_require={
+        'dev': ['pytest', 'pytest-timeout', 'timm'],
+        'extract': ['mediapipe==0.10.14'],
+    },
+    entry_points={'console_scripts': ['m2hen=m2hen_mmaction.cli:main']},
+    cmdclass={'develop': DevelopWithMim, 'build_py': BuildPyWithMim},
+)
