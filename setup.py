@@ -76,7 +76,7 @@ setup(
         'tqdm',
     ],
     extras_require={
-        'dev': ['pytest', 'pytest-timeout', 'timm'],
+        'dev': ['pytest', 'pytest-timeout', 'pytest-xdist'],
         'extract': ['mediapipe==0.10.14'],
     },
     entry_points={'console_scripts': ['m2hen=m2hen_mmaction.cli:main']},

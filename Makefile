@@ -1,0 +1,33 @@
+# Two entry points: `make demo` (main job on MiG-Synth) and `make test`.
+# Both create .venv with python3.11 if missing and install everything.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?= -n 2
+
+.PHONY: venv demo test benchmarks clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools<81" wheel
+	# torch first, by its exact pin: an unpinned torch pulls a CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	OMP_NUM_THREADS=2 $(BIN)/m2hen demo
+
+test: venv
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest $(PYTEST_ARGS) tests
+
+benchmarks: venv
+	$(BIN)/python benchmarks/heatmaps.py
+	$(BIN)/python benchmarks/backbones.py
+	$(BIN)/python benchmarks/ehct.py
+
+clean:
+	rm -rf work_dirs .pytest_cache

@@ -1,0 +1,46 @@
+# MiG-Synth, pose modality: keypoints -> Gaussian heatmaps (PoseC3D style),
+# scaled down for CPU (32 of 48 frames as in the paper, 16x16 heatmaps).
+_base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
+
+clip_len = 32
+heatmap_size = 16
+test_num_clips = 10
+heatmap = dict(type='GeneratePoseHeatmap', sigma=0.6, use_score=True,
+               with_kp=True, with_limb=False, layout='openpose137')
+
+train_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='PoseDecode'),
+    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+    dict(type='Resize', scale=(-1, heatmap_size + 4)),
+    dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
+    dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5, left_kp={{_base_.left_kp}}, right_kp={{_base_.right_kp}}),
+    heatmap,
+    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+    dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
+    heatmap,
+    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+    dict(type='PackActionInputs')
+]
+test_pipeline = [
+    dict(type='UniformSampleFrames', clip_len=clip_len,
+         num_clips=test_num_clips, test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+    dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
+    heatmap,
+    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+    dict(type='PackActionInputs')
+]
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

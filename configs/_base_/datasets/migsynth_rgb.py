@@ -1,0 +1,31 @@
+# MiG-Synth, RGB modality (PoseC3D's rgb_only pipeline, scaled down for CPU).
+_base_ = ['./migsynth_loaders.py']
+rgb_clip_len = 8
+rgb_size = 64
+test_num_clips = 10
+
+
+def _rgb_pipeline(num_clips, test_mode):
+    return [
+        dict(type='MMUniformSampleFrames', clip_len=dict(RGB=rgb_clip_len),
+             num_clips=num_clips, test_mode=test_mode),
+        dict(type='MMDecode'),
+        dict(type='MMCompact', hw_ratio=1., allow_imgpad=True),
+        dict(type='Resize', scale=(rgb_size, rgb_size), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]
+
+
+train_pipeline = _rgb_pipeline(1, False)
+train_pipeline[3:3] = [
+    dict(type='Resize', scale=(rgb_size + 8, rgb_size + 16), keep_ratio=False),
+    dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
+]
+train_pipeline.insert(-2, dict(type='Flip', flip_ratio=0.5))
+val_pipeline = _rgb_pipeline(1, True)
+test_pipeline = _rgb_pipeline(test_num_clips, True)
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

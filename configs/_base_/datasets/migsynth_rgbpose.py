@@ -1,0 +1,37 @@
+# MiG-Synth, RGB + pose (RGBPoseConv3D's pipeline, scaled down for CPU):
+# RGB 8 frames at 64x64, pose 32 frames of 16x16 heatmaps (scaling 0.25).
+_base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
+
+clip_len = dict(RGB=8, Pose=32)
+rgb_size = 64
+test_num_clips = 10
+heatmap = dict(type='GeneratePoseHeatmap', sigma=0.7, use_score=True,
+               with_kp=True, with_limb=False, scaling=0.25, layout='openpose137')
+
+
+def _rgbpose_pipeline(num_clips, test_mode):
+    return [
+        dict(type='MMUniformSampleFrames', clip_len=clip_len,
+             num_clips=num_clips, test_mode=test_mode),
+        dict(type='MMDecode'),
+        dict(type='MMCompact', hw_ratio=1., allow_imgpad=True),
+        dict(type='Resize', scale=(rgb_size, rgb_size), keep_ratio=False),
+        heatmap,
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs', collect_keys=('imgs', 'heatmap_imgs'))
+    ]
+
+
+train_pipeline = _rgbpose_pipeline(1, False)
+train_pipeline[3:3] = [
+    dict(type='Resize', scale=(rgb_size + 8, rgb_size + 16), keep_ratio=False),
+    dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
+]
+train_pipeline.insert(
+    -3, dict(type='Flip', flip_ratio=0.5, left_kp={{_base_.left_kp}}, right_kp={{_base_.right_kp}}))
+val_pipeline = _rgbpose_pipeline(1, True)
+test_pipeline = _rgbpose_pipeline(test_num_clips, True)
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
