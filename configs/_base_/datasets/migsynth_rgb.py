@@ -26,6 +26,10 @@ train_pipeline.insert(-2, dict(type='Flip', flip_ratio=0.5))
 val_pipeline = _rgb_pipeline(1, True)
 test_pipeline = _rgb_pipeline(test_num_clips, True)
 
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+video_prefix = dict(video='data/migsynth/videos')
+train_dataloader = dict(
+    dataset=dict(pipeline=train_pipeline, data_prefix=video_prefix))
+val_dataloader = dict(
+    dataset=dict(pipeline=val_pipeline, data_prefix=video_prefix))
+test_dataloader = dict(
+    dataset=dict(pipeline=test_pipeline, data_prefix=video_prefix))

@@ -32,6 +32,10 @@ train_pipeline.insert(
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)
 
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+video_prefix = dict(video='data/migsynth/videos')
+train_dataloader = dict(
+    dataset=dict(pipeline=train_pipeline, data_prefix=video_prefix))
+val_dataloader = dict(
+    dataset=dict(pipeline=val_pipeline, data_prefix=video_prefix))
+test_dataloader = dict(
+    dataset=dict(pipeline=test_pipeline, data_prefix=video_prefix))

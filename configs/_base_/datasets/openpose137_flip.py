@@ -1,7 +1,6 @@
 # Flip pairs of the openpose137 layout as MMAction2's Flip/GeneratePoseTarget
 # expect them (only the pairing matters). tests/test_configs.py checks these
 # lists against m2hen_mmaction.skeleton.get_layout('openpose137').
-layout = 'openpose137'
 left_kp = [2, 3, 4, 9, 10, 11, 15, 17, 19, 20, 21, 25, 26, 27, 28, 29, 30, 
     31, 32, 42, 43, 44, 45, 46, 56, 57, 61, 62, 63, 64, 65, 66, 73, 74, 75, 84, 
     83, 85, 86, 92, 93, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 
