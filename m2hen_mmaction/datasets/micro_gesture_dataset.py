@@ -42,9 +42,9 @@ class MicroGesturePoseDataset(PoseDataset):
     Args:
         layout (str, optional): Joint layout the keypoints must follow (e.g.
             ``'openpose137'``). None skips the joint-count check.
-        num_classes (int, optional): Labels must lie in ``[0, num_classes)``.
-            Defaults to the number of names in ``classes.txt`` beside
-            ``ann_file`` when that file exists.
+        num_classes (int, optional): As in ``BaseActionDataset``; labels must
+            lie in ``[0, num_classes)``. Defaults to the number of names in
+            ``classes.txt`` beside ``ann_file`` when that file exists.
         nan_policy (str): ``'zero_score'`` (default) turns NaN/inf joints into
             missing joints (x = y = 0, score 0, as OpenPose writes them);
             ``'error'`` raises instead.
@@ -68,11 +68,11 @@ class MicroGesturePoseDataset(PoseDataset):
         self.class_names = read_classes_file(ann_file)
         if num_classes is None and self.class_names is not None:
             num_classes = len(self.class_names)
-        self.num_classes = num_classes
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if self.class_names is not None:
             metainfo.setdefault('classes', tuple(self.class_names))
-        super().__init__(ann_file, *args, metainfo=metainfo, **kwargs)
+        super().__init__(ann_file, *args, metainfo=metainfo,
+                         num_classes=num_classes, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
