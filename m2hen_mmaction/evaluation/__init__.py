@@ -1,1 +1,2 @@
 """Registered components; each module registers itself on import."""
+from .metrics import MicroGestureMetric  # noqa: F401
