@@ -74,6 +74,7 @@ setup(
         'opencv-python-headless',
         'matplotlib',
         'tqdm',
+        'openpyxl',  # the MiGA 2025 release is .xlsx
     ],
     extras_require={
         'dev': ['pytest', 'pytest-timeout', 'pytest-xdist'],

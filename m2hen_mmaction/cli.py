@@ -7,6 +7,7 @@ import sys
 from typing import Callable, Dict, List, Optional
 
 Handler = Callable[[argparse.Namespace], int]
+DEMO_EPOCHS = 4
 COMMANDS: Dict[str, Handler] = {}
 
 
@@ -55,6 +56,153 @@ COMMANDS['train'] = lambda args: _run_tool('train', args)
 COMMANDS['test'] = lambda args: _run_tool('test', args)
 
 
+def _add_split(sub) -> None:
+    p = sub.add_parser('split', help='print parts A-D and the group trainsets')
+    p.add_argument('ann_file', help='PoseDataset pickle with a train split')
+    p.add_argument('--ratio', type=float, default=0.2)
+    p.add_argument('--num-parts', type=int, default=4)
+
+
+@command('split')
+def run_split(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.benchmark import train_class_counts
+    from m2hen_mmaction.datasets.part_grouping import (build_trainset,
+                                                       default_others_size,
+                                                       part_names, split_parts)
+    counts = train_class_counts(args.ann_file)
+    parts = split_parts(counts, args.ratio, args.num_parts)
+    for name, part in zip(part_names(len(parts)), parts):
+        print(f'Part {name}: classes {part} '
+              f'(train counts {[counts[c] for c in part]})')
+    for index in range(1, len(parts) + 1):
+        trainset = build_trainset(parts, index)
+        others = default_others_size(counts, trainset) \
+            if trainset.has_others else 0
+        print(f'Trainset {index}: num_classes={trainset.num_classes} '
+              f'(OTHERS samples: {others})')
+    return 0
+
+
+def _add_ensemble(sub) -> None:
+    p = sub.add_parser(
+        'ensemble', help='Eq. 5: fuse --dump pickles of group trainsets')
+    p.add_argument('--ann-file', required=True,
+                   help='the PoseDataset pickle (its train split defines '
+                   'the parts)')
+    p.add_argument('--test', action='append', required=True,
+                   metavar='I=A.pkl,B.pkl',
+                   help='trainset I and its models\' test dumps; repeat per '
+                   'trainset')
+    p.add_argument('--val', action='append', metavar='I=A.pkl,B.pkl',
+                   help='the same on val: alphas are searched there')
+    p.add_argument('--alphas', type=float, nargs='+',
+                   help='fixed alphas (instead of --val), one per trainset')
+    p.add_argument('--gate', choices=('gated', 'always'), default='gated')
+    p.add_argument('--out', help='write metrics and alphas to this JSON')
+
+
+def _parse_trainset_dumps(items):
+    trainsets = {}
+    for item in items or []:
+        index, sep, paths = item.partition('=')
+        if not sep or not index.isdigit() or not paths:
+            raise SystemExit(f'Expected I=A.pkl[,B.pkl], got {item!r}')
+        trainsets[int(index)] = paths.split(',')
+    return dict(sorted(trainsets.items()))
+
+
+@command('ensemble')
+def run_ensemble(args: argparse.Namespace) -> int:
+    import mmengine
+
+    from m2hen_mmaction import ensemble
+    from m2hen_mmaction.benchmark import group_parts
+    from m2hen_mmaction.datasets.part_grouping import build_trainset
+    parts = group_parts(args.ann_file)
+
+    def load(dumps_by_trainset):
+        return [
+            ensemble.load_trainset(
+                paths, build_trainset(parts, index).label_map,
+                f'trainset{index}') for index, paths in
+            dumps_by_trainset.items()
+        ]
+
+    test = _parse_trainset_dumps(args.test)
+    if args.val:
+        val = _parse_trainset_dumps(args.val)
+        if list(val) != list(test):
+            raise SystemExit(f'--val trainsets {list(val)} differ from '
+                             f'--test trainsets {list(test)}')
+        alphas = ensemble.search_alphas(load(val), gate=args.gate)
+    elif args.alphas:
+        alphas = args.alphas
+    else:
+        raise SystemExit('Give --val dumps (alphas searched on val) or '
+                         '--alphas; alphas are never tuned on test.')
+    result = ensemble.apply(load(test), alphas, args.gate, parts=parts)
+    print('alphas:', [round(float(a), 3) for a in alphas])
+    for name, value in result.metrics.items():
+        print(f'{name}: {100 * value:.2f}')
+    if args.out:
+        mmengine.dump(dict(alphas=[float(a) for a in alphas],
+                           metrics=result.metrics), args.out, indent=2)
+    return 0
+
+
+def _add_benchmark(sub, name: str, help_text: str, epochs: int) -> None:
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument('--name', default=name, help='work_dirs/<name>')
+    p.add_argument('--ann-file', default='data/migsynth/migsynth.pkl')
+    p.add_argument('--epochs', type=int, default=epochs)
+    p.add_argument('--num-clips', type=int, nargs='+', default=[1, 10])
+    p.add_argument('--rows', nargs='+', help='Table 1 rows to run (methods)')
+    p.add_argument('--cfg-options', nargs='+', default=[], metavar='K=V',
+                   help='extra config overrides for every model')
+
+
+def _settings(args: argparse.Namespace):
+    from m2hen_mmaction.benchmark import BenchmarkSettings
+    import os.path as osp
+    options = dict(item.split('=', 1) for item in args.cfg_options)
+    return BenchmarkSettings(
+        name=args.name, ann_file=args.ann_file,
+        video_root=osp.join(osp.dirname(args.ann_file), 'videos'),
+        epochs=args.epochs, num_clips=tuple(args.num_clips),
+        rows=tuple(args.rows) if args.rows else None, cfg_options=options)
+
+
+@command('benchmark')
+def run_benchmark_command(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.benchmark import run_benchmark
+    from m2hen_mmaction.report import table1_markdown, write_report
+    settings = _settings(args)
+    results = run_benchmark(settings)
+    print(table1_markdown(results))
+    print(f'Report: {write_report(settings.work_dir)}')
+    return 0
+
+
+@command('demo')
+def run_demo(args: argparse.Namespace) -> int:
+    from data_prep.migsynth import build_migsynth
+    import os.path as osp
+    build_migsynth(osp.dirname(args.ann_file))
+    return run_benchmark_command(args)
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser('report', help='(re)write report.md of a benchmark')
+    p.add_argument('work_dir')
+
+
+@command('report')
+def run_report(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.report import write_report
+    print(f'Report: {write_report(args.work_dir)}')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='m2hen', description='M2HEN micro-gesture recognition tools')
@@ -62,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth(sub)
     _add_tool(sub, 'train')
     _add_tool(sub, 'test')
+    _add_split(sub)
+    _add_ensemble(sub)
+    _add_benchmark(sub, 'benchmark', 'train and test the rows of Table 1',
+                   epochs=12)
+    _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU schedule',
+                   epochs=DEMO_EPOCHS)
+    _add_report(sub)
     return parser
 
 

@@ -153,6 +153,26 @@ def load_dump(path: str, score_name: Optional[str] = None) -> DumpedScores:
         source=path)
 
 
+def load_fused_dump(path: str, normalize: str = 'softmax') -> DumpedScores:
+    """Read a dump's main score: ``'item'`` where the head wrote one, else
+    the equal-weight average of all its streams (e.g. MMAction2's
+    ``RGBPoseHead`` writes only ``rgb`` and ``pose``: their average is
+    PoseC3D's RGB+pose fusion).
+
+    Args:
+        path (str): The ``.pkl`` written by ``tools/test.py --dump``.
+        normalize (str): How streams become probabilities before averaging.
+    """
+    names = list(sample_scores(mmengine.load(path)[0]))
+    if 'item' in names or len(names) == 1:
+        return load_dump(path)
+    dumps = [load_dump(path, name) for name in names]
+    fused = combine_models(dumps, np.arange(dumps[0].scores.shape[1]),
+                           name=path, normalize=normalize)
+    return DumpedScores(fused.scores / len(dumps), fused.labels,
+                        fused.sample_ids, path)
+
+
 def to_probabilities(scores: np.ndarray, normalize: str) -> np.ndarray:
     """Bring scores (N, C) to probabilities (see module doc)."""
     if normalize not in NORMALIZATIONS:

@@ -64,7 +64,8 @@ class PartGroupedPoseDataset(MicroGesturePoseDataset):
 
     Same arguments as :class:`mmaction.datasets.PoseDataset` (and the input
     checks of :class:`MicroGesturePoseDataset`: ``layout``, ``nan_policy``,
-    ``check_videos``), plus the ones below. Primary class names come from ``metainfo['classes']`` (a list or
+    ``check_videos``), plus the ones below. Primary class names come from
+    ``metainfo['classes']`` (a list or
     a classes file), else ``classes.txt`` beside ``ann_file``, else
     ``class_{k}`` up to the largest training label. After loading,
     ``metainfo`` holds:

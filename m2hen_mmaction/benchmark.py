@@ -1,0 +1,387 @@
+"""Paper Table 1 on one dataset and one schedule: train, test, ensemble.
+
+``m2hen benchmark`` (and ``make demo``) trains every model of Table 1 with
+MMAction2's own ``tools/train.py`` in a subprocess, tests it with
+``tools/test.py --dump`` on val and test at each number of clips (NoC),
+then scores single models, the EHCT ensemble (HgE) and group training (GpT,
+Eq. 5 with α searched on val and applied once to test).
+
+A finished model leaves ``<work_dir>/<model>/done.json``; a rerun reuses it,
+so an interrupted benchmark resumes where it stopped.
+"""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import mmengine
+import numpy as np
+
+from . import ensemble
+from .datasets.micro_gesture_dataset import read_classes_file
+from .datasets.part_grouped_dataset import (class_counts,
+                                            load_split_annotations)
+from .datasets.part_grouping import build_trainset, split_parts
+
+CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                       'configs')
+PROGRESS_PATTERN = re.compile(r'Epoch\((train|val|test)\)|Saving checkpoint'
+                              r'|best checkpoint|Error|error:')
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to train and test.
+
+    Args:
+        key (str): Folder name under the benchmark's work dir.
+        config (str): Config path, relative to ``configs/``.
+        trainset (int, optional): Group trainset ``i`` (PartGroupedPoseDataset
+            with ``num_parts_used=i``); None trains on all classes.
+    """
+    key: str
+    config: str
+    trainset: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One row of Table 1.
+
+    Args:
+        method (str): Row label, e.g. ``'ResNet3D (PoseC3D)'``.
+        modality (str): ``'RGB'``, ``'pose'``, ``'RGB+pose'``, ...
+        models (tuple[str]): Keys of the models whose scores are summed.
+        group_training (bool): Fuse the models' group trainsets by Eq. 5.
+    """
+    method: str
+    modality: str
+    models: Tuple[str, ...]
+    group_training: bool = False
+
+
+@dataclass
+class BenchmarkSettings:
+    """What to run and how long.
+
+    Args:
+        name (str): Work dir name (``work_dirs/<name>``).
+        ann_file (str): PoseDataset pickle (with ``classes.txt`` beside it).
+        video_root (str): Folder of ``<frame_dir>.mp4`` clips.
+        epochs (int): Training epochs of every model.
+        num_clips (tuple[int]): Test NoC values; the largest is the row's.
+        rows (tuple[str], optional): Row methods to run; None runs all.
+        cfg_options (dict): Extra ``--cfg-options`` for every model.
+        work_root (str): Parent of the work dir.
+    """
+    name: str = 'benchmark'
+    ann_file: str = 'data/migsynth/migsynth.pkl'
+    video_root: str = 'data/migsynth/videos'
+    epochs: int = 12
+    num_clips: Tuple[int, ...] = (1, 10)
+    rows: Optional[Tuple[str, ...]] = None
+    cfg_options: Dict[str, str] = field(default_factory=dict)
+    work_root: str = 'work_dirs'
+
+    @property
+    def work_dir(self) -> str:
+        return osp.join(self.work_root, self.name)
+
+
+MIGSYNTH_MODELS = {
+    spec.key: spec
+    for spec in [
+        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+                  '1xb16-u8-12e_migsynth-rgb.py'),
+        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+                  '1xb16-u32-12e_migsynth-pose.py'),
+        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-r50_'
+                  '1xb16-u8u32-12e_migsynth-rgbpose.py'),
+        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+                  '1xb16-u8-12e_migsynth-rgb.py'),
+        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+                  '1xb16-u32-12e_migsynth-pose.py'),
+        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-r50_'
+                  '1xb16-u8u32-12e_migsynth-rgbpose.py'),
+        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u32-12e_'
+                  'migsynth-skeleton.py'),
+    ]
+}
+TABLE1_ROWS = (
+    RowSpec('ResNet3D', 'RGB', ('posec3d_rgb', )),
+    RowSpec('ResNet3D', 'pose', ('posec3d_pose', )),
+    RowSpec('ResNet3D (PoseC3D)', 'RGB+pose', ('posec3d_rgbpose', )),
+    RowSpec('Res2Net3D', 'RGB', ('m3cn_rgb', )),
+    RowSpec('Res2Net3D', 'pose', ('m3cn_pose', )),
+    RowSpec('Res2Net3D (M3CN)', 'RGB+pose', ('m3cn_rgbpose', )),
+    RowSpec('EHCT', 'skeleton', ('ehct', )),
+    RowSpec('M3CN + EHCT (HgE)', 'RGB+pose+skeleton',
+            ('m3cn_rgbpose', 'ehct')),
+    RowSpec('+ group training (GpT)', 'RGB+pose+skeleton',
+            ('m3cn_rgbpose', 'ehct'), group_training=True),
+)
+
+
+def group_parts(ann_file: str) -> List[List[int]]:
+    """Parts A–D (head first) of the pickle's train split."""
+    return split_parts(train_class_counts(ann_file))
+
+
+def trainset_spec(spec: ModelSpec, index: int) -> ModelSpec:
+    return ModelSpec(f'{spec.key}_trainset{index}', spec.config, index)
+
+
+def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
+                      parts: Sequence[Sequence[int]]) -> Dict[str, str]:
+    """``--cfg-options`` that point a config at the benchmark's data."""
+    options = {
+        'train_cfg.max_epochs': str(settings.epochs),
+        'param_scheduler.0.T_max': str(settings.epochs),
+        'default_hooks.checkpoint.max_keep_ckpts': '1',
+    }
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options[f'{loader}.dataset.ann_file'] = settings.ann_file
+        if spec.trainset is not None:
+            options[f'{loader}.dataset.type'] = 'PartGroupedPoseDataset'
+            options[f'{loader}.dataset.num_parts_used'] = str(spec.trainset)
+    if spec.trainset is not None:
+        trainset = build_trainset([list(p) for p in parts], spec.trainset)
+        options['model.cls_head.num_classes'] = str(trainset.num_classes)
+    options.update(settings.cfg_options)
+    return options
+
+
+def _format_options(options: Dict[str, str]) -> List[str]:
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def run_logged(cmd: List[str], log_path: str, label: str) -> None:
+    """Run ``cmd``; keep its whole output in ``log_path`` and echo the
+    progress lines (epochs, checkpoints, errors) prefixed by ``label``."""
+    with open(log_path, 'w') as log:
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            log.write(line)
+            if PROGRESS_PATTERN.search(line):
+                print(f'  [{label}] {line.rstrip()[-150:]}', flush=True)
+        if process.wait() != 0:
+            raise RuntimeError(f'{label} failed (exit {process.returncode});'
+                               f' see {log_path}')
+
+
+def _tool_cmd(tool: str, config: str, *args: str) -> List[str]:
+    return [sys.executable, '-m', 'm2hen_mmaction.cli', tool, config, *args]
+
+
+def best_checkpoint(work_dir: str) -> str:
+    """The ``best_*.pth`` of a run, else its last checkpoint."""
+    best = sorted(f for f in os.listdir(work_dir)
+                  if f.startswith('best_') and f.endswith('.pth'))
+    if best:
+        return osp.join(work_dir, best[-1])
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def dump_path(work_dir: str, split: str, num_clips: int) -> str:
+    return osp.join(work_dir, f'{split}_noc{num_clips}.pkl')
+
+
+def test_splits(settings: BenchmarkSettings) -> List[Tuple[str, int]]:
+    """(split, NoC) pairs each model is tested on: test at every NoC, val
+    at the largest (for α search)."""
+    return [('val', max(settings.num_clips))] + [
+        ('test', k) for k in settings.num_clips
+    ]
+
+
+def train_and_test(spec: ModelSpec, settings: BenchmarkSettings,
+                   parts: Sequence[Sequence[int]]) -> Dict:
+    """Train one model and dump its scores; reuse a finished run."""
+    work_dir = osp.join(settings.work_dir, spec.key)
+    done_path = osp.join(work_dir, 'done.json')
+    if osp.isfile(done_path):
+        print(f'[{spec.key}] finished earlier, reusing {work_dir}')
+        return mmengine.load(done_path)
+    os.makedirs(work_dir, exist_ok=True)
+    config = osp.join(CONFIG_ROOT, spec.config)
+    options = model_cfg_options(spec, settings, parts)
+    print(f'[{spec.key}] training {spec.config} for {settings.epochs} '
+          'epochs', flush=True)
+    start = time.time()
+    run_logged(
+        _tool_cmd('train', config, '--work-dir', work_dir,
+                  *_format_options(options)),
+        osp.join(work_dir, 'train.log'), spec.key)
+    train_seconds = time.time() - start
+    checkpoint = best_checkpoint(work_dir)
+    for split, num_clips in test_splits(settings):
+        print(f'[{spec.key}] testing on {split} with {num_clips} clip(s)',
+              flush=True)
+        test_options = dict(options)
+        test_options['test_dataloader.dataset.split'] = split
+        test_options['test_dataloader.dataset.pipeline.0.num_clips'] = str(
+            num_clips)
+        run_logged(
+            _tool_cmd('test', config, checkpoint, '--work-dir', work_dir,
+                      '--dump', dump_path(work_dir, split, num_clips),
+                      *_format_options(test_options)),
+            osp.join(work_dir, f'test_{split}_noc{num_clips}.log'), spec.key)
+    record = dict(spec=asdict(spec), checkpoint=checkpoint,
+                  train_seconds=round(train_seconds, 1),
+                  num_params=count_params(config, options))
+    mmengine.dump(record, done_path)
+    return record
+
+
+def count_params(config: str, options: Dict[str, str]) -> int:
+    """Parameters of the model a config builds (with ``options``)."""
+    from mmengine.config import Config, DictAction  # noqa: F401
+
+    from mmaction.registry import MODELS
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict({k: _parse_value(v) for k, v in options.items()
+                         if k.startswith('model.')})
+    model = MODELS.build(cfg.model)
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def model_scores(settings: BenchmarkSettings, key: str, split: str,
+                 num_clips: int) -> ensemble.DumpedScores:
+    path = dump_path(osp.join(settings.work_dir, key), split, num_clips)
+    return ensemble.load_fused_dump(path)
+
+
+def row_trainsets(row: RowSpec, settings: BenchmarkSettings, split: str,
+                  num_clips: int, parts: Sequence[Sequence[int]]
+                  ) -> List[ensemble.TrainsetScores]:
+    """The row's models summed per trainset (just the primary set unless the
+    row uses group training)."""
+    indices = range(1, len(parts) + 1) if row.group_training else [len(parts)]
+    trainsets = []
+    for index in indices:
+        suffix = '' if index == len(parts) else f'_trainset{index}'
+        dumps = [model_scores(settings, key + suffix, split, num_clips)
+                 for key in row.models]
+        label_map = build_trainset([list(p) for p in parts], index).label_map
+        trainsets.append(
+            ensemble.combine_models(dumps, label_map, f'trainset{index}'))
+    return trainsets
+
+
+def score_row(row: RowSpec, settings: BenchmarkSettings,
+              parts: Sequence[Sequence[int]]) -> List[Dict]:
+    """Metrics of one row at each NoC (α searched on val for GpT)."""
+    alphas = np.ones(1)
+    if row.group_training:
+        val = row_trainsets(row, settings, 'val', max(settings.num_clips),
+                            parts)
+        alphas = ensemble.search_alphas(val)
+    results = []
+    for num_clips in settings.num_clips:
+        test = row_trainsets(row, settings, 'test', num_clips, parts)
+        fused = ensemble.apply(test, alphas, parts=parts)
+        results.append(dict(method=row.method, modality=row.modality,
+                            num_clips=num_clips, alphas=alphas.tolist(),
+                            **fused.metrics))
+        np.save(scores_file(settings.work_dir, row.method, num_clips),
+                fused.scores)
+        np.save(labels_file(settings.work_dir, num_clips), fused.labels)
+    return results
+
+
+def scores_file(work_dir: str, method: str, num_clips: int) -> str:
+    """Where a row's fused test scores (N, C) are saved."""
+    slug = re.sub(r'[^a-z0-9]+', '_', method.lower()).strip('_')
+    return osp.join(work_dir, f'scores_{slug}_noc{num_clips}.npy')
+
+
+def labels_file(work_dir: str, num_clips: int) -> str:
+    """Where the test labels (N,) matching the score files are saved."""
+    return osp.join(work_dir, f'test_labels_noc{num_clips}.npy')
+
+
+def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
+              catalog: Dict[str, ModelSpec]) -> List[ModelSpec]:
+    """Every model the rows need, group trainsets included, in row order."""
+    specs: Dict[str, ModelSpec] = {}
+    for row in rows:
+        for key in row.models:
+            specs.setdefault(key, catalog[key])
+            if row.group_training:
+                for index in range(1, len(parts)):
+                    spec = trainset_spec(catalog[key], index)
+                    specs.setdefault(spec.key, spec)
+    return list(specs.values())
+
+
+def selected_rows(settings: BenchmarkSettings) -> List[RowSpec]:
+    if settings.rows is None:
+        return list(TABLE1_ROWS)
+    known = {row.method: row for row in TABLE1_ROWS}
+    unknown = [name for name in settings.rows if name not in known]
+    if unknown:
+        raise ValueError(f'Unknown Table 1 rows {unknown}; choose from '
+                         f'{list(known)}')
+    return [known[name] for name in settings.rows]
+
+
+def run_benchmark(settings: BenchmarkSettings,
+                  catalog: Dict[str, ModelSpec] = MIGSYNTH_MODELS) -> Dict:
+    """Train/test every model the selected rows need, score the rows and
+    write ``<work_dir>/results.json``.
+
+    Returns:
+        dict: ``rows`` (metrics per row and NoC), ``models`` (train time,
+        parameters), ``parts`` and ``class_counts``.
+    """
+    os.makedirs(settings.work_dir, exist_ok=True)
+    parts = group_parts(settings.ann_file)
+    rows = selected_rows(settings)
+    start = time.time()
+    models = {spec.key: train_and_test(spec, settings, parts)
+              for spec in models_of(rows, parts, catalog)}
+    results = dict(
+        settings=asdict(settings), parts=[list(map(int, p)) for p in parts],
+        class_counts=train_class_counts(settings.ann_file),
+        models=models,
+        rows=[r for row in rows for r in score_row(row, settings, parts)],
+        wall_seconds=round(time.time() - start, 1))
+    for result in results['rows']:
+        result['num_params'] = sum(
+            record['num_params'] for key, record in models.items()
+            if _belongs_to(key, result, rows))
+        result['train_seconds'] = round(sum(
+            record['train_seconds'] for key, record in models.items()
+            if _belongs_to(key, result, rows)), 1)
+    mmengine.dump(results, osp.join(settings.work_dir, 'results.json'),
+                  indent=2)
+    return results
+
+
+def _belongs_to(model_key: str, result: Dict, rows: Sequence[RowSpec]) -> bool:
+    row = next(r for r in rows if r.method == result['method'])
+    base = model_key.split('_trainset')[0]
+    return base in row.models and (row.group_training
+                                   or model_key == base)
+
+
+def train_class_counts(ann_file: str) -> List[int]:
+    """Training samples per class (classes from ``classes.txt`` if present,
+    so classes absent from the train split count 0)."""
+    labels = [a['label'] for a in load_split_annotations(ann_file, 'train')]
+    num_classes = len(read_classes_file(ann_file) or []) or max(labels) + 1
+    return class_counts(labels, num_classes).tolist()
