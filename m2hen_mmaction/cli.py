@@ -203,6 +203,70 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_prepare_imigue(sub) -> None:
+    p = sub.add_parser('prepare-imigue',
+                       help='convert an iMiGUE/MiGA release to a PoseDataset')
+    p.add_argument('format', choices=('miga2025', 'miga2023', 'openpose-json'))
+    p.add_argument('src_dir', help='the release (or OpenPose JSON) folder')
+    p.add_argument('--out', default='data/imigue', help='output folder')
+    p.add_argument('--video-dir', help='long videos to cut RGB clips from')
+    p.add_argument('--label-dir', help='openpose-json: <id>_label.csv folder')
+    p.add_argument('--subjects', help='csv of video,subject (else a video is '
+                   'a subject)')
+    p.add_argument('--val-subjects', default='0.2',
+                   help='fraction or comma-separated ids held out for val')
+    p.add_argument('--test-subjects', default='',
+                   help='comma-separated ids for test (if the release has '
+                   'no test folder)')
+    p.add_argument('--seed', type=int, default=0)
+
+
+def _held_out(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return [s for s in text.split(',') if s]
+
+
+@command('prepare-imigue')
+def run_prepare_imigue(args: argparse.Namespace) -> int:
+    from data_prep import imigue, openpose_json
+    common = dict(val_subjects=_held_out(args.val_subjects),
+                  test_subjects=[s for s in args.test_subjects.split(',')
+                                 if s],
+                  subjects=args.subjects, seed=args.seed)
+    if args.format == 'miga2025':
+        report = imigue.convert_miga2025(args.src_dir, args.out,
+                                         video_dir=args.video_dir, **common)
+    elif args.format == 'miga2023':
+        report = imigue.convert_miga2023(args.src_dir, args.out, **common)
+    else:
+        report = openpose_json.convert_openpose_json(
+            args.src_dir, args.out, label_dir=args.label_dir,
+            video_dir=args.video_dir, **common)
+    print(report.format())
+    return 1 if not report.files else 0
+
+
+def _add_extract(sub) -> None:
+    p = sub.add_parser('extract', help='MediaPipe skeletons (openpose137) '
+                       'from a folder of videos (needs the [extract] extra)')
+    p.add_argument('video_dir')
+    p.add_argument('out_pkl')
+    p.add_argument('--labels', help='csv of video_stem,class_index')
+    p.add_argument('--split', default='test')
+    p.add_argument('--stride', type=int, default=1)
+
+
+@command('extract')
+def run_extract(args: argparse.Namespace) -> int:
+    from data_prep.extract_skeletons import extract_skeletons
+    report = extract_skeletons(args.video_dir, args.out_pkl, args.labels,
+                               split=args.split, stride=args.stride)
+    print(report.format())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='m2hen', description='M2HEN micro-gesture recognition tools')
@@ -217,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU schedule',
                    epochs=DEMO_EPOCHS)
     _add_report(sub)
+    _add_prepare_imigue(sub)
+    _add_extract(sub)
     return parser
 
 

@@ -3,7 +3,7 @@
 dataset_type = 'MicroGesturePoseDataset'
 layout = 'openpose137'
 data_root = 'data/imigue'
-ann_file = 'data/imigue/imigue.pkl'
+ann_file = 'data/imigue/imigue_openpose137.pkl'
 num_classes = 32
 
 train_dataloader = dict(
