@@ -1,26 +1,26 @@
 """Paper Table 1 on one dataset and one schedule: train, test, ensemble.
 
 ``m2hen benchmark`` (and ``make demo``) trains every model of Table 1 with
-MMAction2's own ``tools/train.py`` in a subprocess, tests it with
-``tools/test.py --dump`` on val and test at each number of clips (NoC),
+mmengine's ``Runner`` (in this process: no start-up cost per model), tests
+it on val and test at each number of clips (NoC) and dumps the scores as
+``tools/test.py --dump`` does,
 then scores single models, the EHCT ensemble (HgE) and group training (GpT,
 Eq. 5 with α searched on val and applied once to test).
 
 A finished model leaves ``<work_dir>/<model>/done.json``; a rerun reuses it,
 so an interrupted benchmark resumes where it stopped.
 """
-import json
 import os
 import os.path as osp
 import re
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmengine
 import numpy as np
+from mmengine.config import Config
+from mmengine.runner import Runner
 
 from . import ensemble
 from .datasets.micro_gesture_dataset import read_classes_file
@@ -28,10 +28,9 @@ from .datasets.part_grouped_dataset import (class_counts,
                                             load_split_annotations)
 from .datasets.part_grouping import build_trainset, split_parts
 
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                        'configs')
-PROGRESS_PATTERN = re.compile(r'Epoch\((train|val|test)\)|Saving checkpoint'
-                              r'|best checkpoint|Error|error:')
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class BenchmarkSettings:
         epochs (int): Training epochs of every model.
         num_clips (tuple[int]): Test NoC values; the largest is the row's.
         rows (tuple[str], optional): Row methods to run; None runs all.
-        cfg_options (dict): Extra ``--cfg-options`` for every model.
+        cfg_options (dict): Extra config overrides for every model.
         work_root (str): Parent of the work dir.
     """
     name: str = 'benchmark'
@@ -137,46 +136,39 @@ def trainset_spec(spec: ModelSpec, index: int) -> ModelSpec:
 
 
 def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
-                      parts: Sequence[Sequence[int]]) -> Dict[str, str]:
-    """``--cfg-options`` that point a config at the benchmark's data."""
+                      parts: Sequence[Sequence[int]]) -> Dict:
+    """Config overrides that point a config at the benchmark's data and
+    schedule (and at a group trainset when ``spec.trainset`` is set)."""
     options = {
-        'train_cfg.max_epochs': str(settings.epochs),
-        'param_scheduler.0.T_max': str(settings.epochs),
-        'default_hooks.checkpoint.max_keep_ckpts': '1',
+        'train_cfg.max_epochs': settings.epochs,
+        'param_scheduler.0.T_max': settings.epochs,
+        'default_hooks.checkpoint.max_keep_ckpts': 1,
     }
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for loader in LOADERS:
         options[f'{loader}.dataset.ann_file'] = settings.ann_file
         if spec.trainset is not None:
             options[f'{loader}.dataset.type'] = 'PartGroupedPoseDataset'
-            options[f'{loader}.dataset.num_parts_used'] = str(spec.trainset)
+            options[f'{loader}.dataset.num_parts_used'] = spec.trainset
     if spec.trainset is not None:
         trainset = build_trainset([list(p) for p in parts], spec.trainset)
-        options['model.cls_head.num_classes'] = str(trainset.num_classes)
+        options['model.cls_head.num_classes'] = trainset.num_classes
     options.update(settings.cfg_options)
     return options
 
 
-def _format_options(options: Dict[str, str]) -> List[str]:
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
-
-
-def run_logged(cmd: List[str], log_path: str, label: str) -> None:
-    """Run ``cmd``; keep its whole output in ``log_path`` and echo the
-    progress lines (epochs, checkpoints, errors) prefixed by ``label``."""
-    with open(log_path, 'w') as log:
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
-        for line in process.stdout:
-            log.write(line)
-            if PROGRESS_PATTERN.search(line):
-                print(f'  [{label}] {line.rstrip()[-150:]}', flush=True)
-        if process.wait() != 0:
-            raise RuntimeError(f'{label} failed (exit {process.returncode});'
-                               f' see {log_path}')
-
-
-def _tool_cmd(tool: str, config: str, *args: str) -> List[str]:
-    return [sys.executable, '-m', 'm2hen_mmaction.cli', tool, config, *args]
+def load_config(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
+                stage: str) -> Config:
+    """The spec's config with ``options`` merged, reading RGB clips from
+    ``settings.video_root`` where it reads RGB, logging to its work dir."""
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, spec.config))
+    cfg.merge_from_dict(options)
+    for loader in LOADERS:
+        if 'data_prefix' in cfg[loader].dataset:
+            cfg[loader].dataset.data_prefix = dict(video=settings.video_root)
+    cfg.work_dir = osp.join(settings.work_dir, spec.key)
+    # A unique name keeps each Runner's logger and message hub its own.
+    cfg.experiment_name = f'{spec.key}_{stage}_{time.time_ns()}'
+    return cfg
 
 
 def best_checkpoint(work_dir: str) -> str:
@@ -201,62 +193,52 @@ def test_splits(settings: BenchmarkSettings) -> List[Tuple[str, int]]:
     ]
 
 
+def dump_scores(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
+                checkpoint: str, split: str, num_clips: int) -> None:
+    """Test ``checkpoint`` on ``split`` with ``num_clips`` clips and dump the
+    data samples (as ``tools/test.py --dump`` does)."""
+    test_options = dict(options)
+    test_options['test_dataloader.dataset.split'] = split
+    test_options['test_dataloader.dataset.pipeline.0.num_clips'] = num_clips
+    cfg = load_config(spec, test_options, settings, f'{split}{num_clips}')
+    cfg.load_from = checkpoint
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, list):
+        evaluators = [evaluators]
+    cfg.test_evaluator = evaluators + [
+        dict(type='DumpResults',
+             out_file_path=dump_path(cfg.work_dir, split, num_clips))
+    ]
+    Runner.from_cfg(cfg).test()
+
+
 def train_and_test(spec: ModelSpec, settings: BenchmarkSettings,
                    parts: Sequence[Sequence[int]]) -> Dict:
     """Train one model and dump its scores; reuse a finished run."""
     work_dir = osp.join(settings.work_dir, spec.key)
     done_path = osp.join(work_dir, 'done.json')
     if osp.isfile(done_path):
-        print(f'[{spec.key}] finished earlier, reusing {work_dir}')
+        print(f'[{spec.key}] finished earlier, reusing {work_dir}',
+              flush=True)
         return mmengine.load(done_path)
-    os.makedirs(work_dir, exist_ok=True)
-    config = osp.join(CONFIG_ROOT, spec.config)
     options = model_cfg_options(spec, settings, parts)
     print(f'[{spec.key}] training {spec.config} for {settings.epochs} '
           'epochs', flush=True)
     start = time.time()
-    run_logged(
-        _tool_cmd('train', config, '--work-dir', work_dir,
-                  *_format_options(options)),
-        osp.join(work_dir, 'train.log'), spec.key)
+    runner = Runner.from_cfg(load_config(spec, options, settings, 'train'))
+    runner.train()
     train_seconds = time.time() - start
+    num_params = sum(p.numel() for p in runner.model.parameters())
     checkpoint = best_checkpoint(work_dir)
     for split, num_clips in test_splits(settings):
         print(f'[{spec.key}] testing on {split} with {num_clips} clip(s)',
               flush=True)
-        test_options = dict(options)
-        test_options['test_dataloader.dataset.split'] = split
-        test_options['test_dataloader.dataset.pipeline.0.num_clips'] = str(
-            num_clips)
-        run_logged(
-            _tool_cmd('test', config, checkpoint, '--work-dir', work_dir,
-                      '--dump', dump_path(work_dir, split, num_clips),
-                      *_format_options(test_options)),
-            osp.join(work_dir, f'test_{split}_noc{num_clips}.log'), spec.key)
+        dump_scores(spec, options, settings, checkpoint, split, num_clips)
     record = dict(spec=asdict(spec), checkpoint=checkpoint,
                   train_seconds=round(train_seconds, 1),
-                  num_params=count_params(config, options))
+                  num_params=int(num_params))
     mmengine.dump(record, done_path)
     return record
-
-
-def count_params(config: str, options: Dict[str, str]) -> int:
-    """Parameters of the model a config builds (with ``options``)."""
-    from mmengine.config import Config, DictAction  # noqa: F401
-
-    from mmaction.registry import MODELS
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict({k: _parse_value(v) for k, v in options.items()
-                         if k.startswith('model.')})
-    model = MODELS.build(cfg.model)
-    return int(sum(p.numel() for p in model.parameters()))
-
-
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def model_scores(settings: BenchmarkSettings, key: str, split: str,
@@ -331,12 +313,12 @@ def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
 def selected_rows(settings: BenchmarkSettings) -> List[RowSpec]:
     if settings.rows is None:
         return list(TABLE1_ROWS)
-    known = {row.method: row for row in TABLE1_ROWS}
+    known = [row.method for row in TABLE1_ROWS]
     unknown = [name for name in settings.rows if name not in known]
     if unknown:
         raise ValueError(f'Unknown Table 1 rows {unknown}; choose from '
-                         f'{list(known)}')
-    return [known[name] for name in settings.rows]
+                         f'{sorted(set(known))}')
+    return [row for row in TABLE1_ROWS if row.method in settings.rows]
 
 
 def run_benchmark(settings: BenchmarkSettings,

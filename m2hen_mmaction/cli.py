@@ -151,25 +151,26 @@ def run_ensemble(args: argparse.Namespace) -> int:
 
 
 def _add_benchmark(sub, name: str, help_text: str, epochs: int) -> None:
+    from mmengine.config import DictAction
     p = sub.add_parser(name, help=help_text)
     p.add_argument('--name', default=name, help='work_dirs/<name>')
     p.add_argument('--ann-file', default='data/migsynth/migsynth.pkl')
     p.add_argument('--epochs', type=int, default=epochs)
     p.add_argument('--num-clips', type=int, nargs='+', default=[1, 10])
     p.add_argument('--rows', nargs='+', help='Table 1 rows to run (methods)')
-    p.add_argument('--cfg-options', nargs='+', default=[], metavar='K=V',
-                   help='extra config overrides for every model')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                   metavar='K=V', help='extra config overrides for every model')
 
 
 def _settings(args: argparse.Namespace):
     from m2hen_mmaction.benchmark import BenchmarkSettings
     import os.path as osp
-    options = dict(item.split('=', 1) for item in args.cfg_options)
     return BenchmarkSettings(
         name=args.name, ann_file=args.ann_file,
         video_root=osp.join(osp.dirname(args.ann_file), 'videos'),
         epochs=args.epochs, num_clips=tuple(args.num_clips),
-        rows=tuple(args.rows) if args.rows else None, cfg_options=options)
+        rows=tuple(args.rows) if args.rows else None,
+        cfg_options=args.cfg_options)
 
 
 @command('benchmark')

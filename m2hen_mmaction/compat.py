@@ -4,6 +4,11 @@
   mmcv or mmengine are outside the versions this plugin is tested with.
 * :func:`patch_numpy_inf` restores ``np.Inf`` (removed in NumPy 2) which
   MMAction2 1.1.0's ``PoseCompact``/``MMCompact`` still use.
+* :func:`patch_rgbpose_head_loss`: MMAction2 1.1.0's ``RGBPoseHead``
+  crashes (``'dict' object has no attribute 'size'``) on every batch whose
+  size equals ``num_classes``, because a soft-label check calls ``.size()``
+  on its dict of branch scores. The fix hands the original method a dict
+  that also answers ``size()`` (the batch size of its scores).
 * Checkpoints under torch>=2.6 (``torch.load(weights_only=True)``):
   mmengine 0.10.7 pickles each ``HistoryBuffer``'s statistic *methods*, which
   the pickle stores as calls to ``builtins.getattr``; torch's safe loader
@@ -89,6 +94,32 @@ def patch_numpy_inf() -> None:
     """Give NumPy 2 back the ``np.Inf`` alias MMAction2 1.1.0 relies on."""
     if 'Inf' not in np.__dict__:
         np.Inf = np.inf
+
+
+class BranchScores(dict):
+    """A dict of branch scores (N, C) that also answers ``size()``.
+
+    ``RGBPoseHead.loss_by_feat`` asks ``cls_scores.size()[0]`` for the batch
+    size; a plain dict cannot answer.
+    """
+
+    def size(self) -> torch.Size:
+        return next(iter(self.values())).size()
+
+
+def patch_rgbpose_head_loss() -> None:
+    """Make ``RGBPoseHead.loss_by_feat`` work when batch == num_classes."""
+    from mmaction.models.heads import RGBPoseHead
+    original = RGBPoseHead.loss_by_feat
+    if getattr(original, 'takes_branch_scores', False):
+        return
+
+    def loss_by_feat(self, cls_scores, data_samples):
+        return original(self, BranchScores(cls_scores), data_samples)
+
+    loss_by_feat.takes_branch_scores = True
+    loss_by_feat.__doc__ = original.__doc__
+    RGBPoseHead.loss_by_feat = loss_by_feat
 
 
 class UnresolvedAttribute:
@@ -188,5 +219,6 @@ def register_safe_checkpoint_loader() -> None:
 def apply_patches() -> None:
     """Apply every runtime fix this module owns (idempotent)."""
     patch_numpy_inf()
+    patch_rgbpose_head_loss()
     patch_history_buffer()
     register_safe_checkpoint_loader()

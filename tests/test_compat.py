@@ -104,3 +104,18 @@ def test_mmengine_local_loader_is_the_safe_one(tmp_path):
     assert loader is compat.safe_load_checkpoint
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_rgbpose_head_loss_when_batch_equals_num_classes():
+    """MMAction2 1.1.0 crashed here ('dict' object has no attribute 'size')."""
+    from mmaction.registry import MODELS
+    from mmaction.structures import ActionDataSample
+    num_classes = 4
+    head = MODELS.build(dict(type='RGBPoseHead', num_classes=num_classes,
+                             in_channels=[8, 4]))
+    feats = (torch.randn(num_classes, 8, 2, 3, 3),
+             torch.randn(num_classes, 4, 4, 3, 3))
+    samples = [ActionDataSample().set_gt_labels(k) for k in range(num_classes)]
+    losses = head.loss(feats, samples)
+    assert {'rgb_loss_cls', 'pose_loss_cls'} <= set(losses)
+    assert torch.isfinite(losses['rgb_loss_cls'] + losses['pose_loss_cls'])
