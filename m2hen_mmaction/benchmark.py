@@ -10,6 +10,7 @@ Eq. 5 with α searched on val and applied once to test).
 A finished model leaves ``<work_dir>/<model>/done.json``; a rerun reuses it,
 so an interrupted benchmark resumes where it stopped.
 """
+import copy
 import os
 import os.path as osp
 import re
@@ -19,8 +20,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmengine
 import numpy as np
+import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.evaluator import Evaluator
+from mmengine.runner import Runner, load_checkpoint
+
+from mmaction.registry import MODELS
 
 from . import ensemble
 from .datasets.micro_gesture_dataset import read_classes_file
@@ -141,7 +146,6 @@ def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
     schedule (and at a group trainset when ``spec.trainset`` is set)."""
     options = {
         'train_cfg.max_epochs': settings.epochs,
-        'param_scheduler.0.T_max': settings.epochs,
         'default_hooks.checkpoint.max_keep_ckpts': 1,
     }
     for loader in LOADERS:
@@ -162,6 +166,9 @@ def load_config(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
     ``settings.video_root`` where it reads RGB, logging to its work dir."""
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, spec.config))
     cfg.merge_from_dict(options)
+    for scheduler in cfg.param_scheduler:
+        if 'T_max' in scheduler:
+            scheduler.T_max = settings.epochs
     for loader in LOADERS:
         if 'data_prefix' in cfg[loader].dataset:
             cfg[loader].dataset.data_prefix = dict(video=settings.video_root)
@@ -193,23 +200,43 @@ def test_splits(settings: BenchmarkSettings) -> List[Tuple[str, int]]:
     ]
 
 
-def dump_scores(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
-                checkpoint: str, split: str, num_clips: int) -> None:
-    """Test ``checkpoint`` on ``split`` with ``num_clips`` clips and dump the
-    data samples (as ``tools/test.py --dump`` does)."""
-    test_options = dict(options)
-    test_options['test_dataloader.dataset.split'] = split
-    test_options['test_dataloader.dataset.pipeline.0.num_clips'] = num_clips
-    cfg = load_config(spec, test_options, settings, f'{split}{num_clips}')
-    cfg.load_from = checkpoint
-    evaluators = cfg.test_evaluator
-    if not isinstance(evaluators, list):
-        evaluators = [evaluators]
-    cfg.test_evaluator = evaluators + [
-        dict(type='DumpResults',
-             out_file_path=dump_path(cfg.work_dir, split, num_clips))
-    ]
-    Runner.from_cfg(cfg).test()
+def test_loader_cfg(cfg: Config, split: str, num_clips: int) -> Dict:
+    """The config's test loader on ``split`` with ``num_clips`` clips."""
+    loader = copy.deepcopy(cfg.test_dataloader)
+    loader.dataset.split = split
+    loader.dataset.pipeline[0].num_clips = num_clips
+    loader.persistent_workers = False
+    return loader
+
+
+def dump_scores(model, cfg: Config, split: str, num_clips: int,
+                out_file: str) -> None:
+    """Run ``model`` over ``split`` with ``num_clips`` clips and dump the data
+    samples with mmengine's ``DumpResults`` (what ``--dump`` writes)."""
+    loader = Runner.build_dataloader(test_loader_cfg(cfg, split, num_clips))
+    evaluator = Evaluator([dict(type='DumpResults', out_file_path=out_file)])
+    progress = mmengine.ProgressBar(len(loader))
+    with torch.no_grad():
+        for data in loader:
+            evaluator.process(model.test_step(data), data)
+            progress.update()
+    evaluator.evaluate(len(loader.dataset))
+    print(flush=True)
+
+
+def test_checkpoint(spec: ModelSpec, options: Dict,
+                    settings: BenchmarkSettings, checkpoint: str) -> None:
+    """Dump the checkpoint's scores on every (split, NoC) of
+    :func:`test_splits`, building the model once."""
+    cfg = load_config(spec, options, settings, 'test')
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model.eval()
+    for split, num_clips in test_splits(settings):
+        print(f'[{spec.key}] testing on {split} with {num_clips} clip(s)',
+              flush=True)
+        dump_scores(model, cfg, split, num_clips,
+                    dump_path(cfg.work_dir, split, num_clips))
 
 
 def train_and_test(spec: ModelSpec, settings: BenchmarkSettings,
@@ -230,10 +257,7 @@ def train_and_test(spec: ModelSpec, settings: BenchmarkSettings,
     train_seconds = time.time() - start
     num_params = sum(p.numel() for p in runner.model.parameters())
     checkpoint = best_checkpoint(work_dir)
-    for split, num_clips in test_splits(settings):
-        print(f'[{spec.key}] testing on {split} with {num_clips} clip(s)',
-              flush=True)
-        dump_scores(spec, options, settings, checkpoint, split, num_clips)
+    test_checkpoint(spec, options, settings, checkpoint)
     record = dict(spec=asdict(spec), checkpoint=checkpoint,
                   train_seconds=round(train_seconds, 1),
                   num_params=int(num_params))

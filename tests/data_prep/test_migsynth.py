@@ -1,0 +1,285 @@
+"""MiG-Synth: format, determinism, caching, long tail, cues, learnability."""
+import json
+import os
+import os.path as osp
+import pickle
+
+import decord
+import numpy as np
+import pytest
+import torch
+from mmaction.registry import DATASETS
+
+from data_prep.imigue import IMIGUE_CLASSES
+from data_prep.migsynth import (CLASS_NAMES, SPLITS, build_migsynth,
+                                class_counts, generate_annotations,
+                                make_subjects, plan_clips, synthesize_clip)
+from data_prep.migsynth_render import write_video
+from m2hen_mmaction.datasets.part_grouping import split_parts
+from m2hen_mmaction.skeleton.layouts import get_layout
+
+SMALL = dict(seed=5, num_clips=48, num_frames=24, num_subjects=6,
+             video_size=(64, 96))
+V = get_layout('openpose137').num_joints
+
+
+def build_small(out_dir, **overrides):
+    return build_migsynth(str(out_dir), progress=False,
+                          **{**SMALL, **overrides})
+
+
+def load(path):
+    with open(path, 'rb') as f:
+        return pickle.load(f)
+
+
+@pytest.fixture(scope='module')
+def small_build(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp('migsynth')
+    return out_dir, load(build_small(out_dir))
+
+
+def test_annotation_format(small_build):
+    _, data = small_build
+    anns = data['annotations']
+    assert len(anns) == SMALL['num_clips']
+    height, width = SMALL['video_size']
+    for ann in anns:
+        assert ann['img_shape'] == ann['original_shape'] == (height, width)
+        assert ann['total_frames'] == SMALL['num_frames']
+        assert ann['keypoint'].dtype == ann['keypoint_score'].dtype == (
+            np.float32)
+        assert ann['keypoint'].shape == (1, SMALL['num_frames'], V, 2)
+        assert ann['keypoint_score'].shape == (1, SMALL['num_frames'], V)
+        seen = ann['keypoint_score'] > 0
+        xy = ann['keypoint'][seen]
+        assert ((xy >= 0) & (xy <= [width - 1, height - 1])).all()
+        assert (ann['keypoint'][~seen] == 0).all()  # OpenPose misses
+        assert seen.mean() > 0.5
+    labels = {ann['label'] for ann in anns}
+    assert labels == set(range(len(CLASS_NAMES)))
+
+
+def test_splits_are_cross_subject_and_cover_every_class(small_build):
+    _, data = small_build
+    by_id = {ann['frame_dir']: ann for ann in data['annotations']}
+    ids = [i for s in SPLITS for i in data['split'][s]]
+    assert sorted(ids) == sorted(by_id) and len(set(ids)) == len(ids)
+    subjects = {s: {by_id[i]['subject'] for i in data['split'][s]}
+                for s in SPLITS}
+    assert not subjects['train'] & subjects['val']
+    assert not subjects['train'] & subjects['test']
+    assert not subjects['val'] & subjects['test']
+    for split in SPLITS:
+        labels = {by_id[i]['label'] for i in data['split'][split]}
+        assert labels == set(range(len(CLASS_NAMES))), split
+
+
+def test_side_files_and_videos(small_build):
+    out_dir, data = small_build
+    with open(out_dir / 'classes.txt') as f:
+        names = f.read().splitlines()
+    assert names == list(CLASS_NAMES) and len(names) >= 12
+    assert set(names) <= set(IMIGUE_CLASSES)
+    stats = json.loads((out_dir / 'stats.json').read_text())
+    counts = np.bincount([a['label'] for a in data['annotations']])
+    assert [c['count'] for c in stats['classes']] == counts.tolist()
+    assert sum(v['clips'] for v in stats['splits'].values()) == len(
+        data['annotations'])
+    readme = (out_dir / 'README.md').read_text()
+    assert all(f'| {name} |' in readme for name in CLASS_NAMES)
+    videos = sorted(os.listdir(out_dir / 'videos'))
+    assert videos == sorted(a['frame_dir'] + '.mp4'
+                            for a in data['annotations'])
+    ann = data['annotations'][0]
+    reader = decord.VideoReader(
+        str(out_dir / 'videos' / (ann['frame_dir'] + '.mp4')))
+    assert len(reader) == ann['total_frames']
+    frame = reader[len(reader) - 1].asnumpy()
+    assert frame.shape == ann['img_shape'] + (3, )
+    assert frame.std() > 10  # something is drawn
+
+
+def test_mmaction_rgbpose_pipeline_reads_the_build(small_build):
+    """MMAction2's own PoseDataset and RGB+pose transforms load a sample."""
+    out_dir, _ = small_build
+    dataset = DATASETS.build(dict(
+        type='PoseDataset', ann_file=str(out_dir / 'migsynth.pkl'),
+        split='test', data_prefix=dict(video=str(out_dir / 'videos')),
+        test_mode=True, pipeline=[
+            dict(type='MMUniformSampleFrames', clip_len=dict(RGB=4, Pose=8),
+                 num_clips=1, test_mode=True),
+            dict(type='MMDecode'),
+            dict(type='MMCompact', hw_ratio=1., allow_imgpad=True),
+            dict(type='Resize', scale=(64, 64), keep_ratio=False),
+            dict(type='GeneratePoseTarget', with_kp=True, with_limb=False,
+                 scaling=0.25),
+            dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackActionInputs',
+                 collect_keys=('imgs', 'heatmap_imgs'))]))
+    assert len(dataset) == len(CLASS_NAMES)  # one test clip per class
+    inputs = dataset[0]['inputs']
+    assert inputs['imgs'].shape == (1, 3, 4, 64, 64)
+    assert inputs['heatmap_imgs'].shape == (1, V, 8, 16, 16)
+    assert inputs['heatmap_imgs'].max() > 0.5
+
+
+def test_build_matches_generate_and_is_deterministic(small_build):
+    _, data = small_build
+    again = generate_annotations(**SMALL)
+    other_seed = generate_annotations(**{**SMALL, 'seed': 6})
+    assert again['split'] == data['split']
+    for built, regenerated, other in zip(data['annotations'],
+                                         again['annotations'],
+                                         other_seed['annotations']):
+        assert built['frame_dir'] == regenerated['frame_dir']
+        np.testing.assert_array_equal(built['keypoint'],
+                                      regenerated['keypoint'])
+        np.testing.assert_array_equal(built['keypoint_score'],
+                                      regenerated['keypoint_score'])
+        assert not np.array_equal(built['keypoint'], other['keypoint'])
+
+
+def test_cache_skips_identical_build_and_rebuilds_on_change(tmp_path):
+    pkl = build_small(tmp_path)
+    video = osp.join(tmp_path, 'videos', sorted(
+        os.listdir(tmp_path / 'videos'))[0])
+    for path in (pkl, video):
+        os.utime(path, ns=(0, 0))  # mark the files as old
+    assert build_small(tmp_path) == pkl
+    assert os.stat(pkl).st_mtime_ns == os.stat(video).st_mtime_ns == 0
+
+    os.remove(video)  # an incomplete build is rebuilt
+    build_small(tmp_path)
+    assert os.stat(pkl).st_mtime_ns > 0 and osp.exists(video)
+
+    first = load(pkl)['annotations'][0]['keypoint']
+    os.utime(video, ns=(0, 0))
+    build_small(tmp_path, seed=SMALL['seed'] + 1)
+    args = json.loads((tmp_path / 'build_args.json').read_text())
+    assert args['seed'] == SMALL['seed'] + 1
+    assert not np.array_equal(load(pkl)['annotations'][0]['keypoint'], first)
+    # Stale videos of the old build are gone (a namesake is new).
+    assert not osp.exists(video) or os.stat(video).st_mtime_ns > 0
+
+    os.utime(pkl, ns=(0, 0))
+    build_small(tmp_path, seed=SMALL['seed'] + 1, force=True)
+    assert os.stat(pkl).st_mtime_ns > 0
+
+
+@pytest.mark.parametrize('bad, words', [
+    (dict(layout='coco17'), 'openpose137'),
+    (dict(num_clips=47), 'num_clips'),
+    (dict(num_frames=4), 'num_frames'),
+    (dict(num_subjects=2), 'num_subjects'),
+    (dict(video_size=(63, 64)), 'video_size'),
+    (dict(video_size=(32, 32)), 'video_size'),
+])
+def test_bad_arguments_are_named(tmp_path, bad, words):
+    with pytest.raises(ValueError, match=words):
+        build_small(tmp_path, **bad)
+    assert not osp.exists(tmp_path / 'migsynth.pkl')
+
+
+def test_long_tail_gives_three_or_four_parts():
+    counts = class_counts(800)
+    assert counts.sum() == 800 and (np.diff(counts) <= 0).all()
+    # iMiGUE-like imbalance: DESIGN.md asks for head / tail ~ 50.
+    assert 35 <= counts[0] / counts[-1] <= 65
+    assert (class_counts(48) == 3).all()  # one clip per split at least
+    # The part rule runs on training counts of the default build.
+    subjects = make_subjects(0, 18, (128, 128))
+    train = [label for label, s in plan_clips(0, 800, subjects)
+             if subjects[s].split == 'train']
+    parts = split_parts(np.bincount(train, minlength=len(CLASS_NAMES)))
+    assert 3 <= len(parts) <= 4
+
+
+def clip_pair(first: str, second: str):
+    """The same clip (seed, index, subject) performed as two classes."""
+    subject = make_subjects(0, 4, (128, 128))[1]
+    return [synthesize_clip(0, 7, CLASS_NAMES.index(name), subject, 16,
+                            (128, 128)) + (subject, )
+            for name in (first, second)]
+
+
+@pytest.mark.parametrize('rgb_class, twin', [('touch hat', 'play hair'),
+                                             ('play things', 'rub hand')])
+def test_rgb_only_classes_share_the_skeleton_of_their_twin(
+        tmp_path, rgb_class, twin):
+    frames = []
+    (ann_a, pose_a, props_a, subject), (ann_b, pose_b, props_b,
+                                        _) = clip_pair(rgb_class, twin)
+    np.testing.assert_array_equal(ann_a['keypoint'], ann_b['keypoint'])
+    np.testing.assert_array_equal(ann_a['keypoint_score'],
+                                  ann_b['keypoint_score'])
+    for name, pose, props in (('a', pose_a, props_a), ('b', pose_b,
+                                                         props_b)):
+        path = str(tmp_path / f'{name}.mp4')
+        write_video(path, pose, subject.look, props)
+        frames.append(decord.VideoReader(path)[15].asnumpy().astype(float))
+    changed = np.abs(frames[0] - frames[1]).max(-1) > 40
+    assert changed.sum() >= 12  # the hat / held object, tens of pixels
+
+
+def probe_features(ann: dict, joints, segments: int = 12) -> np.ndarray:
+    """Keypoints centred on the neck, in shoulder widths, missed = 0,
+    averaged over ``segments`` equal time windows and flattened."""
+    kp, score = ann['keypoint'][0], ann['keypoint_score'][0]
+    neck_seen = score[:, 1] > 0
+    center = kp[neck_seen, 1].mean(0)
+    shoulders_seen = (score[:, 2] > 0) & (score[:, 5] > 0)
+    width = np.linalg.norm(kp[shoulders_seen, 2] - kp[shoulders_seen, 5],
+                           axis=-1).mean()
+    normed = np.where(score[..., None] > 0, (kp - center) / width, 0)
+    windows = np.array_split(normed[:, joints], segments)
+    return np.stack([w.mean(0) for w in windows]).reshape(-1)
+
+
+def linear_probe(data: dict, joints) -> tuple:
+    """Top-1 and class-average test accuracy of a logistic regression."""
+    by_id = {a['frame_dir']: a for a in data['annotations']}
+    xs, ys = {}, {}
+    for split in ('train', 'test'):
+        anns = [by_id[i] for i in data['split'][split]]
+        xs[split] = torch.tensor(np.stack([probe_features(a, joints)
+                                           for a in anns]),
+                                 dtype=torch.float32)
+        ys[split] = torch.tensor([a['label'] for a in anns])
+    mean, std = xs['train'].mean(0), xs['train'].std(0) + 1e-3
+    torch.manual_seed(0)
+    model = torch.nn.Linear(xs['train'].shape[1], len(CLASS_NAMES))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(300):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(
+            model((xs['train'] - mean) / std), ys['train'])
+        (loss + 1e-3 * model.weight.square().sum()).backward()
+        optimizer.step()
+    with torch.no_grad():
+        pred = model((xs['test'] - mean) / std).argmax(1)
+    hit = (pred == ys['test']).float()
+    per_class = [hit[ys['test'] == c].mean() for c in ys['test'].unique()]
+    majority = (ys['test'] == ys['train'].bincount().argmax()).float()
+    return hit.mean().item(), torch.stack(per_class).mean().item(), (
+        majority.mean().item())
+
+
+def test_skeleton_probe_is_learnable_but_not_trivial():
+    """A linear probe on the default build's skeletons (no videos).
+
+    Measured on 177 test clips (seeds 0 / 1 / 2): all joints top-1
+    0.82 / 0.79 / 0.81, class average 0.53 / 0.48 / 0.48; body joints only
+    0.56 / 0.56 / 0.63; majority class 0.23. The bounds keep >= 3.5
+    binomial standard deviations (~0.03) of margin: learnable (far above
+    the majority class), not solved (skeleton twins, finger-only and tail
+    classes keep top-1 below 1 and the class average lower still), and
+    fingers + face carry information the body joints lack.
+    """
+    data = generate_annotations(seed=0)
+    top1, class_avg, majority = linear_probe(data, slice(None))
+    body_top1, _, _ = linear_probe(data, slice(0, 25))
+    assert top1 >= majority + 0.3
+    assert top1 <= 0.93
+    assert class_avg <= 0.7
+    assert top1 - body_top1 >= 0.08
