@@ -10,10 +10,13 @@ PYTEST_ARGS ?= -n 2
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools<81" wheel
+	$(BIN)/python -m pip install --quiet "setuptools<80" wheel
 	# torch first, by its exact pin: an unpinned torch pulls a CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# A develop-mode install (setup.py develop): `mim train m2hen_mmaction`
+	# finds configs/ and tools/ through m2hen_mmaction/.mim in this checkout.
+	$(BIN)/python -m pip install --quiet --no-build-isolation \
+		--no-use-pep517 -e ".[dev]"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -70,7 +70,7 @@ setup(
         'decord==0.6.0',
         'numpy>=2.0',
         'openmim',
-        'setuptools<81',  # openmim 0.3.9 imports pkg_resources
+        'setuptools<80',  # mim needs pkg_resources and develop installs
         'opencv-python-headless',
         'matplotlib',
         'tqdm',

@@ -149,7 +149,6 @@ def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
         'default_hooks.checkpoint.max_keep_ckpts': 1,
     }
     for loader in LOADERS:
-        options[f'{loader}.dataset.ann_file'] = settings.ann_file
         if spec.trainset is not None:
             options[f'{loader}.dataset.type'] = 'PartGroupedPoseDataset'
             options[f'{loader}.dataset.num_parts_used'] = spec.trainset
@@ -160,18 +159,29 @@ def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
     return options
 
 
+def point_config_at_data(cfg: Config, ann_file: str,
+                         video_root: Optional[str] = None) -> None:
+    """Make every data loader of ``cfg`` read ``ann_file``, and RGB clips
+    from ``video_root`` (default: ``videos/`` beside ``ann_file``) where the
+    config reads RGB."""
+    video_root = video_root or osp.join(osp.dirname(ann_file), 'videos')
+    for loader in LOADERS:
+        dataset = cfg[loader].dataset
+        dataset.ann_file = ann_file
+        if 'data_prefix' in dataset:
+            dataset.data_prefix = dict(video=video_root)
+
+
 def load_config(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
                 stage: str) -> Config:
     """The spec's config with ``options`` merged, reading RGB clips from
     ``settings.video_root`` where it reads RGB, logging to its work dir."""
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, spec.config))
     cfg.merge_from_dict(options)
+    point_config_at_data(cfg, settings.ann_file, settings.video_root)
     for scheduler in cfg.param_scheduler:
         if 'T_max' in scheduler:
             scheduler.T_max = settings.epochs
-    for loader in LOADERS:
-        if 'data_prefix' in cfg[loader].dataset:
-            cfg[loader].dataset.data_prefix = dict(video=settings.video_root)
     cfg.work_dir = osp.join(settings.work_dir, spec.key)
     # A unique name keeps each Runner's logger and message hub its own.
     cfg.experiment_name = f'{spec.key}_{stage}_{time.time_ns()}'

@@ -3,3 +3,41 @@ import m2hen_mmaction  # noqa: F401  (registers our modules)
 from mmaction.utils import register_all_modules
 
 register_all_modules(init_default_scope=True)
+
+import os.path as osp  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def small_migsynth(tmp_path_factory):
+    """A small MiG-Synth build (videos included), made once per session."""
+    from data_prep.migsynth import build_migsynth
+    out = tmp_path_factory.mktemp('migsynth')
+    return build_migsynth(str(out), seed=0, num_clips=96, num_frames=16,
+                          num_subjects=9, progress=False)
+
+
+def config_path(relative: str) -> str:
+    """Absolute path of a shipped config (``configs/<relative>``)."""
+    return osp.join(REPO, 'configs', relative)
+
+
+@pytest.fixture
+def load_cfg(small_migsynth, tmp_path):
+    """Load a shipped config pointed at the small MiG-Synth build, with its
+    work dir in ``tmp_path``: ``load_cfg('posec3d/x_smoke.py', **options)``."""
+    from mmengine.config import Config
+
+    from m2hen_mmaction.benchmark import point_config_at_data
+
+    def load(relative: str, **options):
+        cfg = Config.fromfile(config_path(relative))
+        point_config_at_data(cfg, small_migsynth)
+        cfg.merge_from_dict(options)
+        cfg.work_dir = str(tmp_path / 'work')
+        return cfg
+
+    return load

@@ -1,1 +1,3 @@
 """Registered components; each module registers itself on import."""
+from .rgbpose_fusion_head import RGBPoseFusionHead  # noqa: F401
+from .ehct_head import EHCTHead  # noqa: F401

@@ -1,0 +1,297 @@
+"""EHCT vs. MMAction2's ST-GCN: params, GFLOPs, clips/s and peak memory.
+
+For each joint layout, our EHCT (``configs/_base_/models/ehct_<layout>.py``)
+runs against MMAction2's ``RecognizerGCN`` + ``STGCN`` + ``GCNHead`` on the
+same input: MMAction2's own ``coco`` graph for ``coco17``, and the same STGCN
+on a ``Graph`` built from our layout's limbs (``Graph(layout=dict(...))``)
+for ``openpose22`` / ``openpose137``, which MMAction2 does not ship.
+
+Every model runs in a fresh subprocess, so its peak resident memory
+(``resource.getrusage(...).ru_maxrss``: Python + torch + model + steps) is
+its own: first ``eval`` (``test_step`` under ``no_grad``), whose peak is read
+then, and then ``train`` (``train_step``: forward, backward, SGD update),
+whose peak is the process's peak (training needs more than eval). GFLOPs:
+``mmengine.analysis`` on the backbone for one clip, counted last (one
+multiply-add = one FLOP; softmax, gather and element-wise ops uncounted).
+
+Usage::
+
+    python benchmarks/ehct.py            # openpose22 + 137, batch 8 x 64
+    python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
+    python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
+        --iters 3 --warmup 1 --threads 2
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'models')
+LAYOUTS = ('coco17', 'openpose22', 'openpose137')
+DEFAULT_LAYOUTS = ('openpose22', 'openpose137')  # coco17: --layouts
+FAMILIES = ('stgcn', 'ehct')  # baseline first
+NUM_CLASSES = 32
+MEMORY_TARGET_MIB = 4096  # EHCT openpose137, train, batch 8 x 64 frames
+# Centre joint of the ST-GCN spatial partition (MMAction2's openpose: neck).
+GRAPH_CENTER = {'openpose22': 1, 'openpose137': 1}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--quick', action='store_true',
+                        help='batch 2 x 16 frames: a smoke run')
+    parser.add_argument('--batch', type=int, help='clips per step (8)')
+    parser.add_argument('--frames', type=int, help='frames per clip (64)')
+    parser.add_argument('--persons', type=int, default=1)
+    parser.add_argument('--iters', type=int, default=1,
+                        help='timed steps per mode')
+    parser.add_argument('--warmup', type=int, default=0,
+                        help='untimed steps before timing')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads per run')
+    parser.add_argument('--layouts', nargs='+', choices=LAYOUTS,
+                        default=list(DEFAULT_LAYOUTS),
+                        help='joint layouts (default: openpose22 openpose137;'
+                        ' coco17 uses MMAction2\'s own coco graph)')
+    parser.add_argument('--out', default=osp.join(REPO, 'work_dirs',
+                                                  'benchmarks', 'ehct.json'))
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    default_batch, default_frames = (2, 16) if args.quick else (8, 64)
+    args.batch = args.batch or default_batch
+    args.frames = args.frames or default_frames
+    return args
+
+
+# ----------------------------------------------------------------- worker --
+def stgcn_config(layout_name: str) -> dict:
+    """MMAction2's ST-GCN recognizer; our layout's limbs as its graph."""
+    from m2hen_mmaction.skeleton import get_layout
+    if layout_name == 'coco17':
+        graph = dict(layout='coco', mode='stgcn_spatial')
+    else:
+        layout = get_layout(layout_name)
+        graph = dict(
+            layout=dict(num_node=layout.num_joints,
+                        inward=[list(limb) for limb in layout.limbs],
+                        center=GRAPH_CENTER[layout_name]),
+            mode='stgcn_spatial')
+    return dict(
+        type='RecognizerGCN',
+        backbone=dict(type='STGCN', graph_cfg=graph),
+        cls_head=dict(type='GCNHead', num_classes=NUM_CLASSES,
+                      in_channels=256))
+
+
+def ehct_config(layout_name: str) -> dict:
+    from mmengine import Config
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, f'ehct_{layout_name}.py'))
+    cfg.model.cls_head.num_classes = NUM_CLASSES
+    return cfg.model
+
+
+def make_batch(args, num_joints: int) -> dict:
+    import torch
+    from mmaction.structures import ActionDataSample
+    generator = torch.Generator().manual_seed(0)
+    inputs = [
+        torch.randn(1, args.persons, args.frames, num_joints, 3,
+                    generator=generator) for _ in range(args.batch)
+    ]
+    data_samples = [
+        ActionDataSample().set_gt_labels(i % NUM_CLASSES)
+        for i in range(args.batch)
+    ]
+    return dict(inputs=inputs, data_samples=data_samples)
+
+
+def run_steps(step, count: int) -> tuple:
+    """Wall and process-CPU seconds of ``count`` calls of ``step``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        step()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def count_gflops(model, args, num_joints: int) -> float:
+    import torch
+    from mmengine.analysis import get_model_complexity_info
+    clip = torch.randn(1, args.persons, args.frames, num_joints, 3)
+    info = get_model_complexity_info(model.backbone, inputs=(clip, ),
+                                     show_table=False, show_arch=False)
+    return info['flops'] / 1e9
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(args) -> dict:
+    """Build one model; time eval then train; report speed and memory."""
+    import torch
+    import m2hen_mmaction  # noqa: F401  (registers EHCT)
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.optim import OptimWrapper
+
+    from m2hen_mmaction.skeleton import get_layout
+    register_all_modules()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    family, layout_name = args.worker.split('_')
+    num_joints = get_layout(layout_name).num_joints
+    cfg = stgcn_config(layout_name) if family == 'stgcn' else ehct_config(
+        layout_name)
+    model = MODELS.build(cfg)
+    batch = make_batch(args, num_joints)
+    result = dict(params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+                  rss_before_steps_mib=peak_rss_mib())
+
+    model.eval()
+    with torch.no_grad():
+        eval_step = lambda: model.test_step(batch)  # noqa: E731
+        run_steps(eval_step, args.warmup)
+        result['eval'] = speed_and_memory(args, run_steps(eval_step,
+                                                          args.iters))
+    model.train()
+    optim_wrapper = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    train_step = lambda: model.train_step(batch, optim_wrapper)  # noqa: E731
+    run_steps(train_step, args.warmup)
+    result['train'] = speed_and_memory(args, run_steps(train_step,
+                                                       args.iters))
+    model.eval()
+    result['gflops_per_clip'] = count_gflops(model, args, num_joints)
+    return result
+
+
+def speed_and_memory(args, seconds: tuple) -> dict:
+    """Clips per wall second and per CPU second (steadier on a busy host:
+    other processes slow the wall clock, not this process's CPU time)."""
+    wall, cpu = seconds
+    clips = args.batch * args.iters
+    return dict(clips_per_s=clips / wall, clips_per_cpu_s=clips / cpu,
+                seconds_per_step=wall / args.iters,
+                peak_rss_mib=peak_rss_mib())
+
+
+# ----------------------------------------------------------------- parent --
+def run_worker(args, name: str) -> dict:
+    command = [
+        sys.executable, osp.abspath(__file__), '--worker', name,
+        '--batch', str(args.batch), '--frames', str(args.frames),
+        '--persons', str(args.persons), '--iters', str(args.iters),
+        '--warmup', str(args.warmup), '--threads', str(args.threads)
+    ]
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    done = subprocess.run(command, capture_output=True, text=True, env=env,
+                          cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f'{name} failed:\n{done.stderr[-3000:]}')
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def benchmark(args) -> dict:
+    results = {}
+    for layout_name in args.layouts:
+        for family in FAMILIES:
+            name = f'{family}_{layout_name}'
+            results[name] = run_worker(args, name)
+            print(f'  {name}: done', flush=True)
+    return results
+
+
+def ratios(results: dict) -> dict:
+    """EHCT / ST-GCN on the same layout (speed ratios < 1: EHCT slower).
+
+    Speed ratios use clips per CPU second (see :func:`speed_and_memory`).
+    """
+    out = {}
+    for name, ours in results.items():
+        if not name.startswith('ehct_'):
+            continue
+        base = results[name.replace('ehct_', 'stgcn_')]
+        out[f'{name}_vs_stgcn'] = dict(
+            train_speed=ours['train']['clips_per_cpu_s'] /
+            base['train']['clips_per_cpu_s'],
+            eval_speed=ours['eval']['clips_per_cpu_s'] /
+            base['eval']['clips_per_cpu_s'],
+            gflops=ours['gflops_per_clip'] / base['gflops_per_clip'],
+            params=ours['params_m'] / base['params_m'],
+            train_peak_rss=ours['train']['peak_rss_mib'] /
+            base['train']['peak_rss_mib'])
+    return out
+
+
+def print_table(report: dict) -> None:
+    settings = report['settings']
+    print(f"\nbatch {settings['batch']} x {settings['frames']} frames, "
+          f"{settings['persons']} person(s), {settings['threads']} "
+          f"thread(s), {settings['iters']} timed step(s)")
+    print('clips/s per wall second (per CPU second); peak RSS in MiB')
+    print(f"{'model':<18}{'params M':>9}{'GFLOPs':>8}{'train clips/s':>16}"
+          f"{'eval clips/s':>16}{'train MiB':>10}{'eval MiB':>9}")
+    for name, r in report['results'].items():
+        speeds = [
+            f"{r[mode]['clips_per_s']:.2f} ({r[mode]['clips_per_cpu_s']:.2f})"
+            for mode in ('train', 'eval')
+        ]
+        print(f"{name:<18}{r['params_m']:>9.2f}{r['gflops_per_clip']:>8.2f}"
+              f"{speeds[0]:>16}{speeds[1]:>16}"
+              f"{r['train']['peak_rss_mib']:>10.0f}"
+              f"{r['eval']['peak_rss_mib']:>9.0f}")
+    print('\nEHCT / ST-GCN (same layout; speeds per CPU second):')
+    for name, r in report['ratios'].items():
+        print(f"  {name}: train speed x{r['train_speed']:.2f}, eval speed "
+              f"x{r['eval_speed']:.2f}, GFLOPs x{r['gflops']:.2f}, params "
+              f"x{r['params']:.2f}, train peak memory "
+              f"x{r['train_peak_rss']:.2f}")
+    target = report.get('memory_target')
+    if target:
+        print(f"\nEHCT openpose137 train peak {target['peak_rss_mib']:.0f} "
+              f"MiB, target < {MEMORY_TARGET_MIB} MiB at batch 8 x 64: "
+              f"{'met' if target['met'] else 'NOT met'}")
+
+
+def memory_target(args, results: dict):
+    ours = results.get('ehct_openpose137')
+    if not ours or (args.batch, args.frames) != (8, 64):
+        return None
+    peak = ours['train']['peak_rss_mib']
+    return dict(peak_rss_mib=peak, target_mib=MEMORY_TARGET_MIB,
+                met=peak < MEMORY_TARGET_MIB)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return
+    import torch
+    print(f'Benchmarking {len(args.layouts) * len(FAMILIES)} models, '
+          'eval + train each, one subprocess per model ...', flush=True)
+    results = benchmark(args)
+    report = dict(
+        machine=dict(platform=platform.platform(), cpus=os.cpu_count(),
+                     processor=platform.processor(), torch=torch.__version__),
+        settings=dict(batch=args.batch, frames=args.frames,
+                      persons=args.persons, iters=args.iters,
+                      warmup=args.warmup, threads=args.threads),
+        results=results,
+        ratios=ratios(results),
+        memory_target=memory_target(args, results))
+    print_table(report)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(report, f, indent=2)
+    print(f'\nwrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
