@@ -20,7 +20,8 @@ time is steadier on a shared machine. Ratios are ours / MMAction2's.
 
 ``--quick`` uses CI-sized clips (pose 8 x 32 x 32; RGB 4 x 64 x 64 with
 pose 16 x 16 x 16). ``--inflate-style 3x3x3`` puts the temporal kernels on
-the 3x3 convs (Res2Net: the hierarchical convs) of both models.
+the 3x3 convs (Res2Net: the hierarchical convs) of both models. Besides the
+JSON, writes ``<out stem>.md`` and ``.png`` tables (``benchmarks/tables.py``).
 """
 import argparse
 import copy
@@ -28,6 +29,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
@@ -39,6 +41,9 @@ import m2hen_mmaction  # noqa: F401  (registers our models)
 from m2hen_mmaction.models.backbones.rgbpose_res2net3d import \
     RGBPOSECONV3D_DEFAULTS
 from mmaction.registry import MODELS
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tables import shape_text, write_table  # noqa: E402
 
 POSEC3D_SLOWONLY = dict(
     depth=50,
@@ -207,6 +212,32 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def write_report_table(report: Dict, out: Path) -> None:
+    """The printed per-pair rows as ``<out stem>.md`` and ``.png``."""
+    headers = ['Ours vs MMAction2', 'Measure', 'Ours', 'MMAction2',
+               'Ratio (ours / MMAction2)']
+    rows = [[
+        ' vs '.join(result['models']), key, f"{result['ours'][key]:.3f}",
+        f"{result['baseline'][key]:.3f}", f"{result['ratio'][key]:.2f}"
+    ] for result in report['results'] for key in result['ours']]
+    settings = report['settings']
+    notes = [
+        f"{settings['pose_channels']} pose channels, inflate_style "
+        f"{settings['inflate_style']}, batch {settings['batch']}, "
+        f"{settings['threads']} thread(s), median of {settings['repeats']} "
+        f"run(s) after {settings['warmup']} warm-up, interleaved.",
+        'params_m: millions; gflops: one multiply-add = one FLOP; *_s_per_clip'
+        ': seconds per clip, forward in eval (no grad), forward_backward in '
+        'train; wall and process-CPU time.',
+        'Ratio < 1: ours smaller / faster.'
+    ] + [
+        f"{' vs '.join(result['models'])} inputs (N, C, T, H, W): " +
+        ' and '.join(shape_text(shape) for shape in result['input_shapes'])
+        for result in report['results']
+    ]
+    write_table(out, 'Res2Net3D vs ResNet3D backbones', headers, rows, notes)
+
+
 def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -228,6 +259,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f'\nwrote {out}')
+    write_report_table(report, out)
 
 
 if __name__ == '__main__':

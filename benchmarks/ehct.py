@@ -20,6 +20,9 @@ Usage::
     python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
     python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
         --iters 3 --warmup 1 --threads 2
+
+Besides the JSON, writes ``<out stem>.md`` and ``.png`` tables
+(``benchmarks/tables.py``).
 """
 import argparse
 import json
@@ -31,6 +34,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from tables import write_table  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 LAYOUTS = ('coco17', 'openpose22', 'openpose137')
@@ -40,6 +46,17 @@ NUM_CLASSES = 32
 MEMORY_TARGET_MIB = 4096  # EHCT openpose137, train, batch 8 x 64 frames
 # Centre joint of the ST-GCN spatial partition (MMAction2's openpose: neck).
 GRAPH_CENTER = {'openpose22': 1, 'openpose137': 1}
+# Table rows: label, the value in a model's result, the key in ``ratios``.
+TABLE_MEASURES = (
+    ('params (M)', lambda r: r['params_m'], 'params'),
+    ('GFLOPs per clip', lambda r: r['gflops_per_clip'], 'gflops'),
+    ('train clips per CPU s', lambda r: r['train']['clips_per_cpu_s'],
+     'train_speed'),
+    ('eval clips per CPU s', lambda r: r['eval']['clips_per_cpu_s'],
+     'eval_speed'),
+    ('train peak RSS (MiB)', lambda r: r['train']['peak_rss_mib'],
+     'train_peak_rss'),
+)
 
 
 def parse_args(argv=None):
@@ -268,6 +285,40 @@ def memory_target(args, results: dict):
                 met=peak < MEMORY_TARGET_MIB)
 
 
+def write_report_table(report: dict, out: str) -> None:
+    """The printed per-layout numbers and ratios as ``<out stem>.md`` and
+    ``.png``."""
+    headers = ['Layout', 'Measure', 'EHCT (ours)', 'ST-GCN (MMAction2)',
+               'Ratio (EHCT / ST-GCN)']
+    rows = []
+    for name, ours in report['results'].items():
+        if not name.startswith('ehct_'):
+            continue
+        base = report['results'][name.replace('ehct_', 'stgcn_')]
+        ratio = report['ratios'][f'{name}_vs_stgcn']
+        rows += [[
+            name[len('ehct_'):], label, f'{value(ours):.2f}',
+            f'{value(base):.2f}', f'{ratio[key]:.2f}'
+        ] for label, value, key in TABLE_MEASURES]
+    settings = report['settings']
+    notes = [
+        f"Batch {settings['batch']} x {settings['frames']} frames, "
+        f"{settings['persons']} person(s), {settings['threads']} thread(s), "
+        f"{settings['iters']} timed step(s) after {settings['warmup']} "
+        'warm-up; one subprocess per model.',
+        'Speeds per CPU second (steadier on a shared host; wall-clock '
+        'clips/s in the JSON). Speed ratio < 1: EHCT slower; other ratios '
+        '< 1: EHCT smaller.'
+    ]
+    target = report.get('memory_target')
+    if target:
+        notes.append(
+            f"EHCT openpose137 train peak {target['peak_rss_mib']:.0f} MiB, "
+            f'target < {MEMORY_TARGET_MIB} MiB at batch 8 x 64: '
+            f"{'met' if target['met'] else 'NOT met'}.")
+    write_table(out, 'EHCT vs MMAction2 ST-GCN', headers, rows, notes)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.worker:
@@ -291,6 +342,7 @@ def main(argv=None) -> None:
     with open(args.out, 'w') as f:
         json.dump(report, f, indent=2)
     print(f'\nwrote {args.out}')
+    write_report_table(report, args.out)
 
 
 if __name__ == '__main__':

@@ -10,11 +10,17 @@ synthetic skeletons (:func:`synthetic_sample`): plausible bodies with limbs a
 few pixels long and small faces and hands, not random points, because the
 cost of drawing a limb grows with its length.
 
-    python benchmarks/heatmaps.py [--repeats 3] [--batch 16] [--out PATH]
+    python benchmarks/heatmaps.py [--quick] [--repeats 3] [--batch 16]
+        [--out PATH]
+
+``--quick`` (a smoke run of a few seconds) uses 8 frames, a 4-clip batch
+and one repeat. Besides the JSON, writes ``<out stem>.md`` and ``.png``
+tables (``benchmarks/tables.py``).
 """
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +32,9 @@ from m2hen_mmaction.datasets.transforms.pose_heatmap import (
     GeneratePoseHeatmap, pose_target_args)
 from m2hen_mmaction.models.data_preprocessors import PoseHeatmapPreprocessor
 from m2hen_mmaction.skeleton import get_layout
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tables import write_table  # noqa: E402
 
 # BODY_25 joints of a standing person in a unit box (x right, y down).
 BODY25_TEMPLATE = np.array(
@@ -218,18 +227,57 @@ def print_row(row: dict) -> None:
           f"diff {row['max_abs_diff']:.1e}")
 
 
+def write_report_table(report: dict, out: Path) -> None:
+    """The printed per-case rows as ``<out stem>.md`` and ``.png``."""
+    headers = ['Layout', 'M', 'Mode', 'C', 'MMAction2 (ms)', 'Ours (ms)',
+               'Speed-up (MMAction2 / ours)', 'Floor (ms)', 'Ours / floor',
+               'Device, CPU (ms/clip)', 'Max abs diff']
+    rows = [[
+        row['layout'], row['persons'], row['mode'], row['channels'],
+        f"{row['mmaction2_s'] * 1e3:.1f}", f"{row['ours_s'] * 1e3:.1f}",
+        f"{row['speedup']:.1f}x", f"{row['floor_s'] * 1e3:.1f}",
+        f"{row['ours_over_floor']:.2f}",
+        f"{row['device_cpu_per_clip_s'] * 1e3:.1f}",
+        f"{row['max_abs_diff']:.1e}"
+    ] for row in report['cases']]
+    args = report['args']
+    notes = [
+        f"Per sample: {args['frames']} frames, {args['size']}x"
+        f"{args['size']} heatmaps; best of {args['repeats']} runs, "
+        f"{args['threads']} torch thread(s).",
+        'MMAction2: GeneratePoseTarget; ours: GeneratePoseHeatmap; floor: '
+        'zero-filling the output array; device: PoseHeatmapPreprocessor '
+        f"drawing a {args['batch']}-clip batch with torch on the CPU.",
+        'Speed-up > 1: ours is faster.'
+    ] + [
+        f"CUDA {row['device']}: {row['batch']} clips x 137 joints {mode}: "
+        f"{row['batch_s'] * 1e3:.1f} ms/batch, "
+        f"{row['per_clip_s'] * 1e3:.3f} ms/clip."
+        for mode, row in report.get('cuda', {}).items()
+    ]
+    write_table(out, 'Pose heatmaps: GeneratePoseHeatmap vs MMAction2',
+                headers, rows, notes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--repeats', type=int, default=3)
-    parser.add_argument('--frames', type=int, default=48)
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke run: 8 frames, batch 4, 1 repeat')
+    parser.add_argument('--repeats', type=int, help='timed runs (3)')
+    parser.add_argument('--frames', type=int, help='frames per clip (48)')
     parser.add_argument('--size', type=int, default=56)
-    parser.add_argument('--batch', type=int, default=16,
-                        help='clips per batch for the on-device renderer')
+    parser.add_argument('--batch', type=int,
+                        help='clips per batch for the on-device renderer (16)')
     parser.add_argument('--cuda-batch', type=int, default=64)
     parser.add_argument('--threads', type=int, default=1,
                         help='torch CPU threads (a dataloader worker has 1)')
     parser.add_argument('--out', default='work_dirs/benchmarks/heatmaps.json')
     args = parser.parse_args()
+    defaults = dict(repeats=1, frames=8, batch=4) if args.quick else dict(
+        repeats=3, frames=48, batch=16)
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     torch.set_num_threads(args.threads)
     report = dict(
         machine=dict(platform=platform.platform(),
@@ -251,6 +299,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f'wrote {out}')
+    write_report_table(report, out)
 
 
 if __name__ == '__main__':

@@ -76,18 +76,21 @@ class BenchmarkSettings:
     Args:
         name (str): Work dir name (``work_dirs/<name>``).
         ann_file (str): PoseDataset pickle (with ``classes.txt`` beside it).
-        video_root (str): Folder of ``<frame_dir>.mp4`` clips.
+        video_root (str, optional): Folder of ``<frame_dir>.mp4`` clips;
+            defaults to ``videos/`` beside ``ann_file``.
         epochs (int): Training epochs of every model.
-        num_clips (tuple[int]): Test NoC values; the largest is the row's.
+        num_clips (tuple[int]): Test NoC values.
+        val_num_clips (int): NoC on val, where Eq. 5's alphas are searched.
         rows (tuple[str], optional): Row methods to run; None runs all.
         cfg_options (dict): Extra config overrides for every model.
         work_root (str): Parent of the work dir.
     """
     name: str = 'benchmark'
     ann_file: str = 'data/migsynth/migsynth.pkl'
-    video_root: str = 'data/migsynth/videos'
+    video_root: Optional[str] = None
     epochs: int = 12
     num_clips: Tuple[int, ...] = (1, 10)
+    val_num_clips: int = 1
     rows: Optional[Tuple[str, ...]] = None
     cfg_options: Dict[str, str] = field(default_factory=dict)
     work_root: str = 'work_dirs'
@@ -101,18 +104,18 @@ MIGSYNTH_MODELS = {
     spec.key: spec
     for spec in [
         ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-r50_'
-                  '1xb16-u8-12e_migsynth-rgb.py'),
+                  '1xb16-u4-12e_migsynth-rgb.py'),
         ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-r50_'
-                  '1xb16-u32-12e_migsynth-pose.py'),
+                  '1xb16-u16-12e_migsynth-pose.py'),
         ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-r50_'
-                  '1xb16-u8u32-12e_migsynth-rgbpose.py'),
+                  '1xb16-u4u16-12e_migsynth-rgbpose.py'),
         ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-r50_'
-                  '1xb16-u8-12e_migsynth-rgb.py'),
+                  '1xb16-u4-12e_migsynth-rgb.py'),
         ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-r50_'
-                  '1xb16-u32-12e_migsynth-pose.py'),
+                  '1xb16-u16-12e_migsynth-pose.py'),
         ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-r50_'
-                  '1xb16-u8u32-12e_migsynth-rgbpose.py'),
-        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u32-12e_'
+                  '1xb16-u4u16-12e_migsynth-rgbpose.py'),
+        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_'
                   'migsynth-skeleton.py'),
     ]
 }
@@ -203,9 +206,9 @@ def dump_path(work_dir: str, split: str, num_clips: int) -> str:
 
 
 def test_splits(settings: BenchmarkSettings) -> List[Tuple[str, int]]:
-    """(split, NoC) pairs each model is tested on: test at every NoC, val
-    at the largest (for α search)."""
-    return [('val', max(settings.num_clips))] + [
+    """(split, NoC) pairs each model is tested on: val (for α search), then
+    test at every NoC."""
+    return [('val', settings.val_num_clips)] + [
         ('test', k) for k in settings.num_clips
     ]
 
@@ -214,7 +217,13 @@ def test_loader_cfg(cfg: Config, split: str, num_clips: int) -> Dict:
     """The config's test loader on ``split`` with ``num_clips`` clips."""
     loader = copy.deepcopy(cfg.test_dataloader)
     loader.dataset.split = split
-    loader.dataset.pipeline[0].num_clips = num_clips
+    samplers = [t for t in loader.dataset.pipeline
+                if t['type'].endswith('SampleFrames')]
+    if not samplers:
+        raise ValueError('The test pipeline has no *SampleFrames transform '
+                         'whose num_clips could be set.')
+    for sampler in samplers:
+        sampler.num_clips = num_clips
     loader.persistent_workers = False
     return loader
 
@@ -303,7 +312,7 @@ def score_row(row: RowSpec, settings: BenchmarkSettings,
     """Metrics of one row at each NoC (α searched on val for GpT)."""
     alphas = np.ones(1)
     if row.group_training:
-        val = row_trainsets(row, settings, 'val', max(settings.num_clips),
+        val = row_trainsets(row, settings, 'val', settings.val_num_clips,
                             parts)
         alphas = ensemble.search_alphas(val)
     results = []

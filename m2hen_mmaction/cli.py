@@ -7,7 +7,7 @@ import sys
 from typing import Callable, Dict, List, Optional
 
 Handler = Callable[[argparse.Namespace], int]
-DEMO_EPOCHS = 4
+DEMO_EPOCHS = 3
 COMMANDS: Dict[str, Handler] = {}
 
 
@@ -150,13 +150,17 @@ def run_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_benchmark(sub, name: str, help_text: str, epochs: int) -> None:
+def _add_benchmark(sub, name: str, help_text: str, epochs: int,
+                   num_clips: List[int]) -> None:
     from mmengine.config import DictAction
     p = sub.add_parser(name, help=help_text)
     p.add_argument('--name', default=name, help='work_dirs/<name>')
     p.add_argument('--ann-file', default='data/migsynth/migsynth.pkl')
     p.add_argument('--epochs', type=int, default=epochs)
-    p.add_argument('--num-clips', type=int, nargs='+', default=[1, 10])
+    p.add_argument('--num-clips', type=int, nargs='+', default=num_clips,
+                   help='test NoC values')
+    p.add_argument('--val-num-clips', type=int, default=1,
+                   help='NoC on val (where Eq. 5 alphas are searched)')
     p.add_argument('--rows', nargs='+', help='Table 1 rows to run (methods)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                    metavar='K=V', help='extra config overrides for every model')
@@ -167,8 +171,8 @@ def _settings(args: argparse.Namespace):
     import os.path as osp
     return BenchmarkSettings(
         name=args.name, ann_file=args.ann_file,
-        video_root=osp.join(osp.dirname(args.ann_file), 'videos'),
         epochs=args.epochs, num_clips=tuple(args.num_clips),
+        val_num_clips=args.val_num_clips,
         rows=tuple(args.rows) if args.rows else None,
         cfg_options=args.cfg_options)
 
@@ -278,9 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_split(sub)
     _add_ensemble(sub)
     _add_benchmark(sub, 'benchmark', 'train and test the rows of Table 1',
-                   epochs=12)
+                   epochs=12, num_clips=[1, 10])
     _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU schedule',
-                   epochs=DEMO_EPOCHS)
+                   epochs=DEMO_EPOCHS, num_clips=[1, 5])
     _add_report(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)

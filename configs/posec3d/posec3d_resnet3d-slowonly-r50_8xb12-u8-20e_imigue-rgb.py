@@ -2,25 +2,7 @@
 # rgbpose_conv3d/rgb_only.py with 32 classes.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/sgd_multistep_20e.py',
+    '../_base_/models/posec3d_slowonly_r50_rgb.py',
     '../_base_/datasets/imigue_rgb.py'
 ]
-
-model = dict(
-    type='Recognizer3D',
-    backbone=dict(
-        type='ResNet3dSlowOnly',
-        depth=50,
-        pretrained=None,
-        conv1_kernel=(1, 7, 7),
-        inflate=(0, 0, 1, 1)),
-    cls_head=dict(
-        type='I3DHead',
-        in_channels=2048,
-        num_classes={{_base_.num_classes}},
-        dropout_ratio=0.5,
-        average_clips='prob'),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW'))
+model = dict(cls_head=dict(num_classes={{_base_.num_classes}}))

@@ -137,7 +137,6 @@ def test_drop_path_removes_the_other_modality():
 
 def test_m3cn_config_trains_and_predicts():
     cfg = Config.fromfile(M3CN_CONFIG)
-    assert cfg.custom_imports.imports == ['m2hen_mmaction']
     backbone = cfg.model.backbone
     assert backbone.type == 'RGBPoseRes2Net3d'
     backbone.rgb_pathway.stage_blocks = (1, 1, 1, 1)  # shrink for the test
@@ -145,7 +144,7 @@ def test_m3cn_config_trains_and_predicts():
     model = MODELS.build(cfg.model)
     model.init_weights()
     inputs = dict(imgs=torch.rand(1, 1, 3, 4, 64, 64),
-                  heatmap_imgs=torch.rand(1, 1, 17, 16, 16, 16))
+                  heatmap_imgs=torch.rand(1, 1, 137, 16, 16, 16))
     samples = [ActionDataSample().set_gt_labels(3)]
     model.train()
     losses = model(dict(inputs), samples, mode='loss')
@@ -157,7 +156,7 @@ def test_m3cn_config_trains_and_predicts():
     with torch.no_grad():
         pred = model(dict(inputs), samples, mode='predict')[0]
     assert set(pred.pred_scores.keys()) == {'rgb', 'pose', 'item'}
-    assert pred.pred_scores.item.shape == (cfg.num_classes, )
+    assert pred.pred_scores.item.shape == (cfg.model.cls_head.num_classes, )
 
 
 @pytest.mark.parametrize('inputs,message', [

@@ -1,8 +1,8 @@
 # MiG-Synth, pose modality: keypoints -> Gaussian heatmaps (PoseC3D style),
-# scaled down for CPU (32 of 48 frames as in the paper, 16x16 heatmaps).
+# scaled down for CPU (16 of 48 frames, 16x16 heatmaps).
 _base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
 
-clip_len = 32
+clip_len = 16
 heatmap_size = 16
 test_num_clips = 10
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.6, use_score=True,

@@ -1,6 +1,6 @@
 # MiG-Synth, RGB modality (PoseC3D's rgb_only pipeline, scaled down for CPU).
 _base_ = ['./migsynth_loaders.py']
-rgb_clip_len = 8
+rgb_clip_len = 4
 rgb_size = 64
 test_num_clips = 10
 

@@ -1,8 +1,8 @@
 # MiG-Synth, RGB + pose (RGBPoseConv3D's pipeline, scaled down for CPU):
-# RGB 8 frames at 64x64, pose 32 frames of 16x16 heatmaps (scaling 0.25).
+# RGB 4 frames at 64x64, pose 16 frames of 16x16 heatmaps (scaling 0.25).
 _base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
 
-clip_len = dict(RGB=8, Pose=32)
+clip_len = dict(RGB=4, Pose=16)
 rgb_size = 64
 test_num_clips = 10
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.7, use_score=True,

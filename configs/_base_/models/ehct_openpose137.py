@@ -1,15 +1,11 @@
 # EHCT: hypergraph transformer (Hyperformer-style) on raw OpenPose skeletons,
 # 137 joints (BODY_25 + face 70 + two hands 21), channels (x, y, score).
 # Model only; add a dataset (pipelines: ./ehct_pipelines.py), schedule and
-# runtime base. To change the class count, set both in your config (mmengine
-# does not re-resolve base values):
-#   num_classes = 10
-#   model = dict(cls_head=dict(num_classes=num_classes))
+# runtime base (configs/_base_/default_runtime.py imports m2hen_mmaction).
+# Set the class count with model = dict(cls_head=dict(num_classes=...)).
 # Memory: with_cp + attn_chunk_size keep a training step of 8 clips x 64
 # frames under 4 GiB on CPU (benchmarks/ehct.py); they do not change results.
-custom_imports = dict(imports=['m2hen_mmaction'], allow_failed_imports=False)
 
-num_classes = 32  # iMiGUE micro-gesture classes
 
 model = dict(
     type='EHCT',
@@ -28,7 +24,7 @@ model = dict(
         attn_chunk_size=32),
     cls_head=dict(
         type='EHCTHead',
-        num_classes=num_classes,
+        num_classes=32,  # iMiGUE; override model.cls_head.num_classes
         in_channels=256,
         aux_in_channels=128,
         loss_weights=(1.0, 0.5),

@@ -1,8 +1,10 @@
-# CPU smoke variant: the same network at width 8 with one block per stage.
-_base_ = ['./posec3d_resnet3d-slowonly-r50_1xb16-u32-12e_migsynth-pose.py']
+# CPU smoke variant: the same network at half width, one block per stage.
+_base_ = ['./posec3d_rgbposeconv3d-r50_1xb16-u4u16-12e_migsynth-rgbpose.py']
 model = dict(
-    backbone=dict(base_channels=8, stage_blocks=(1, 1, 1)),
-    cls_head=dict(in_channels=128))
+    backbone=dict(
+        rgb_pathway=dict(base_channels=8),
+        pose_pathway=dict(base_channels=4, stage_blocks=(1, 1, 1))),
+    cls_head=dict(in_channels=[256, 64]))
 
 # CPU smoke schedule: one short epoch, small batches, no worker processes.
 train_cfg = dict(max_epochs=1)

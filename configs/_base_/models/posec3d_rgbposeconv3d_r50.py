@@ -1,10 +1,6 @@
-# PoseC3D's RGB+pose network (RGBPoseConv3D + RGBPoseHead via MMRecognizer3D)
-# on MiG-Synth, scaled down for CPU: widths 16 (RGB) / 8 (pose).
-_base_ = [
-    '../_base_/default_runtime.py', '../_base_/schedules/sgd_cosine_24e.py',
-    '../_base_/datasets/migsynth_rgbpose.py'
-]
-
+# PoseC3D's RGB+pose network (MMAction2's rgbpose_conv3d model: RGB pathway
+# few frames/wide, pose pathway 4x the frames/narrow, laterals RGB layer2/3 <->
+# pose layer1/2) over openpose137 heatmaps, 32 iMiGUE classes. Model only.
 model = dict(
     type='MMRecognizer3D',
     backbone=dict(
@@ -13,25 +9,24 @@ model = dict(
         channel_ratio=4,
         rgb_pathway=dict(
             num_stages=4,
-            stage_blocks=(1, 1, 1, 1),
             lateral=True,
             lateral_infl=1,
             lateral_activate=[0, 0, 1, 1],
             fusion_kernel=7,
-            base_channels=16,
+            base_channels=64,
             conv1_kernel=(1, 7, 7),
             inflate=(0, 0, 1, 1),
             with_pool2=False),
         pose_pathway=dict(
             num_stages=3,
-            stage_blocks=(2, 2, 2),
+            stage_blocks=(4, 6, 3),
             lateral=True,
             lateral_inv=True,
             lateral_infl=16,
             lateral_activate=(0, 1, 1),
             fusion_kernel=7,
             in_channels=137,
-            base_channels=8,
+            base_channels=32,
             out_indices=(2, ),
             conv1_kernel=(1, 7, 7),
             conv1_stride_s=1,
@@ -45,8 +40,8 @@ model = dict(
             with_pool2=False)),
     cls_head=dict(
         type='RGBPoseHead',
-        num_classes={{_base_.num_classes}},
-        in_channels=[512, 128],
+        num_classes=32,
+        in_channels=[2048, 512],
         loss_components=['rgb', 'pose'],
         loss_weights=[1., 1.],
         average_clips='prob'),
@@ -59,11 +54,3 @@ model = dict(
                 std=[58.395, 57.12, 57.375],
                 format_shape='NCTHW'),
             heatmap_imgs=dict(type='ActionDataPreprocessor'))))
-
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', eta_min=0, T_max=max_epochs, by_epoch=True,
-         convert_to_iter_based=True)
-]
-optim_wrapper = dict(optimizer=dict(lr=0.05))

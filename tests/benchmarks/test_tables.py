@@ -1,0 +1,85 @@
+"""Benchmark tables (benchmarks/tables.py) and a quick heatmaps run."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from matplotlib.image import imread
+from PIL import Image
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+BENCHMARKS = osp.join(REPO, 'benchmarks')
+sys.path.insert(0, BENCHMARKS)
+from tables import write_table  # noqa: E402
+
+SPEEDUP = 'Speed-up (MMAction2 / ours)'
+
+
+def markdown_rows(text: str) -> list:
+    """Cells of every pipe-table line (header first, separator dropped)."""
+    rows = [[cell.strip() for cell in line.strip().strip('|').split(' | ')]
+            for line in text.splitlines() if line.startswith('|')]
+    return [row for row in rows if set(row) != {'---'}]
+
+
+def assert_valid_png(path) -> None:
+    with Image.open(path) as image:
+        assert image.format == 'PNG'
+        assert image.width > 200 and image.height > 60
+    pixels = imread(path)
+    assert pixels.ndim == 3
+    assert pixels.std() > 0.05  # lines and text, not a blank canvas
+
+
+def test_write_table_writes_markdown_and_png(tmp_path):
+    json_path = tmp_path / 'nested' / 'speed.json'
+    markdown, png = write_table(
+        json_path, 'Tiny speed table', ['case', 'ours (ms)', 'ratio'],
+        [['a', 1.5, '2.0x'], ['b|c', '3.0', '0.5x']],
+        notes=['ratio > 1: ours faster'])
+
+    assert (markdown, png) == (tmp_path / 'nested' / 'speed.md',
+                               tmp_path / 'nested' / 'speed.png')
+    lines = markdown.read_text().splitlines()
+    assert lines[0] == '# Tiny speed table'
+    machine = lines[2]
+    assert f'{os.cpu_count()} CPU cores' in machine
+    assert f'torch {torch.__version__}' in machine
+    assert ('CUDA' if torch.cuda.is_available() else 'CPU only') in machine
+    assert lines[4:8] == [
+        '| case | ours (ms) | ratio |', '| --- | --- | --- |',
+        '| a | 1.5 | 2.0x |', r'| b\|c | 3.0 | 0.5x |'
+    ]
+    assert lines[-1] == '- ratio > 1: ours faster'
+    assert_valid_png(png)
+
+
+def test_write_table_rejects_rows_of_the_wrong_length(tmp_path):
+    with pytest.raises(ValueError, match=r'row 1 has 2 cells .* 3 headers'):
+        write_table(tmp_path / 'bad.json', 'Bad', ['a', 'b', 'c'],
+                    [['1', '2', '3'], ['1', '2']])
+    assert not (tmp_path / 'bad.md').exists()
+
+
+def test_heatmaps_quick_run_writes_json_markdown_and_png(tmp_path):
+    out = tmp_path / 'heatmaps.json'
+    done = subprocess.run(
+        [sys.executable, osp.join(BENCHMARKS, 'heatmaps.py'), '--quick',
+         '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    cases = json.loads(out.read_text())['cases']
+    header, *rows = markdown_rows(out.with_suffix('.md').read_text())
+    assert SPEEDUP in header
+    assert len(rows) == len(cases) == 8
+    for row, case in zip(rows, cases):
+        cells = dict(zip(header, row))
+        assert (cells['Layout'], cells['Mode']) == (case['layout'],
+                                                   case['mode'])
+        assert cells[SPEEDUP] == f"{case['speedup']:.1f}x"
+    assert_valid_png(out.with_suffix('.png'))
