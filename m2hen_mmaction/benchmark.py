@@ -149,6 +149,9 @@ def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
     schedule (and at a group trainset when ``spec.trainset`` is set)."""
     options = {
         'train_cfg.max_epochs': settings.epochs,
+        # Validate once, after the last epoch: the scores that count are
+        # dumped on val and test afterwards.
+        'train_cfg.val_interval': settings.epochs,
         'default_hooks.checkpoint.max_keep_ckpts': 1,
     }
     for loader in LOADERS:

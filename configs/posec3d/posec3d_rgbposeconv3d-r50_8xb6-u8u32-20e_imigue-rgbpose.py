@@ -6,3 +6,7 @@ _base_ = [
     '../_base_/datasets/imigue_rgbpose.py'
 ]
 model = dict(cls_head=dict(num_classes={{_base_.num_classes}}))
+# Heatmaps drawn where `heatmap_on_device` (in the dataset base) says.
+model = dict(
+    data_preprocessor=dict(preprocessors=dict(heatmap_imgs=dict(
+        type='PoseHeatmapPreprocessor', heatmap={{_base_.heatmap}}))))

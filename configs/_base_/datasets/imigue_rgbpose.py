@@ -1,14 +1,17 @@
 # iMiGUE RGB + pose with the paper's settings (= MMAction2's RGBPoseConv3D):
 # RGB 8 frames at 224x224, pose 32 frames of 56x56 heatmaps (scaling 0.25),
 # 10-clip test.
-_base_ = ['./openpose137_flip.py', './imigue_loaders.py']
+_base_ = ['./imigue_loaders.py']
 
 clip_len = dict(RGB=8, Pose=32)
 rgb_size = 224
 test_num_clips = 10
+# True: the pipeline packs keypoints and PoseHeatmapPreprocessor draws the
+# heatmaps on the model's device (GPU); False: GeneratePoseHeatmap on CPU.
+heatmap_on_device = False
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.7, use_score=True,
                with_kp=True, with_limb=False, scaling=0.25,
-               layout='openpose137')
+               layout='openpose137', on_device=heatmap_on_device)
 
 
 def _rgbpose_pipeline(num_clips, test_mode):
@@ -28,8 +31,7 @@ train_pipeline = _rgbpose_pipeline(1, False)
 train_pipeline[4:4] = [
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(rgb_size, rgb_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5, left_kp={{_base_.left_kp}},
-         right_kp={{_base_.right_kp}}),
+    dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),
 ]
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)

@@ -1,6 +1,6 @@
 # MiG-Synth, pose modality: keypoints -> Gaussian heatmaps (PoseC3D style),
 # scaled down for CPU (16 of 48 frames, 16x16 heatmaps).
-_base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
+_base_ = ['./migsynth_loaders.py']
 
 clip_len = 16
 heatmap_size = 16
@@ -15,7 +15,7 @@ train_pipeline = [
     dict(type='Resize', scale=(-1, heatmap_size + 4)),
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5, left_kp={{_base_.left_kp}}, right_kp={{_base_.right_kp}}),
+    dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),
     heatmap,
     dict(type='FormatShape', input_format='NCTHW_Heatmap'),
     dict(type='PackActionInputs')

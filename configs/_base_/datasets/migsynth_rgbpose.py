@@ -1,6 +1,6 @@
 # MiG-Synth, RGB + pose (RGBPoseConv3D's pipeline, scaled down for CPU):
 # RGB 4 frames at 64x64, pose 16 frames of 16x16 heatmaps (scaling 0.25).
-_base_ = ['./openpose137_flip.py', './migsynth_loaders.py']
+_base_ = ['./migsynth_loaders.py']
 
 clip_len = dict(RGB=4, Pose=16)
 rgb_size = 64
@@ -28,7 +28,7 @@ train_pipeline[3:3] = [
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
 ]
 train_pipeline.insert(
-    -3, dict(type='Flip', flip_ratio=0.5, left_kp={{_base_.left_kp}}, right_kp={{_base_.right_kp}}))
+    -3, dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'))
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)
 

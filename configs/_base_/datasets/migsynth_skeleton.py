@@ -1,12 +1,14 @@
-# MiG-Synth, raw skeleton stream for EHCT: (x, y, score) of 137 OpenPose
-# joints, x/y scaled to [-1, 1] by the frame size, 16 of 48 frames.
+# MiG-Synth, raw skeleton streams for EHCT: (x, y, score) of 137 OpenPose
+# joints, x/y scaled to [-1, 1] by the frame size, 16 of 48 frames. The
+# loaders use the joint stream; `bone_*_pipeline` is the bone stream
+# (JointToBoneLayout over the layout's limbs).
 _base_ = ['./migsynth_loaders.py']
 
 skeleton_clip_len = 16
 test_num_clips = 10
 
 
-def _skeleton_pipeline(num_clips, test_mode):
+def _skeleton_pipeline(num_clips, test_mode, bones=False):
     sampling = dict(type='UniformSampleFrames', clip_len=skeleton_clip_len)
     if test_mode:
         sampling.update(num_clips=num_clips, test_mode=True)
@@ -14,6 +16,8 @@ def _skeleton_pipeline(num_clips, test_mode):
         dict(type='PreNormalize2D'),
         # Only merges keypoint_score in as the third channel for joints.
         dict(type='GenSkeFeat', dataset='openpose', feats=['j']),
+    ] + ([dict(type='JointToBoneLayout', layout='openpose137')]
+         if bones else []) + [
         sampling,
         dict(type='PoseDecode'),
         dict(type='FormatGCNInput', num_person=1),
@@ -24,6 +28,9 @@ def _skeleton_pipeline(num_clips, test_mode):
 train_pipeline = _skeleton_pipeline(1, False)
 val_pipeline = _skeleton_pipeline(1, True)
 test_pipeline = _skeleton_pipeline(test_num_clips, True)
+bone_train_pipeline = _skeleton_pipeline(1, False, bones=True)
+bone_val_pipeline = _skeleton_pipeline(1, True, bones=True)
+bone_test_pipeline = _skeleton_pipeline(test_num_clips, True, bones=True)
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
