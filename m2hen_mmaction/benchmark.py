@@ -81,6 +81,9 @@ class BenchmarkSettings:
         epochs (int): Training epochs of every model.
         num_clips (tuple[int]): Test NoC values.
         val_num_clips (int): NoC on val, where Eq. 5's alphas are searched.
+        alpha_objective (str): What the α search maximises on val:
+            ``'mean1'`` (class-average accuracy, what group training is
+            for; default) or ``'top1'``.
         rows (tuple[str], optional): Row methods to run; None runs all.
         cfg_options (dict): Extra config overrides for every model.
         work_root (str): Parent of the work dir.
@@ -91,6 +94,7 @@ class BenchmarkSettings:
     epochs: int = 12
     num_clips: Tuple[int, ...] = (1, 10)
     val_num_clips: int = 1
+    alpha_objective: str = 'mean1'
     rows: Optional[Tuple[str, ...]] = None
     cfg_options: Dict[str, str] = field(default_factory=dict)
     work_root: str = 'work_dirs'
@@ -317,13 +321,15 @@ def score_row(row: RowSpec, settings: BenchmarkSettings,
     if row.group_training:
         val = row_trainsets(row, settings, 'val', settings.val_num_clips,
                             parts)
-        alphas = ensemble.search_alphas(val)
+        alphas = ensemble.search_alphas(val,
+                                        objective=settings.alpha_objective)
     results = []
     for num_clips in settings.num_clips:
         test = row_trainsets(row, settings, 'test', num_clips, parts)
         fused = ensemble.apply(test, alphas, parts=parts)
         results.append(dict(method=row.method, modality=row.modality,
                             num_clips=num_clips, alphas=alphas.tolist(),
+                            models=row_model_keys(row, parts),
                             **fused.metrics))
         np.save(scores_file(settings.work_dir, row.method, num_clips),
                 fused.scores)
@@ -342,17 +348,26 @@ def labels_file(work_dir: str, num_clips: int) -> str:
     return osp.join(work_dir, f'test_labels_noc{num_clips}.npy')
 
 
+def row_model_keys(row: RowSpec,
+                   parts: Sequence[Sequence[int]]) -> List[str]:
+    """Keys of every model a row's scores come from."""
+    keys = list(row.models)
+    if row.group_training:
+        keys += [trainset_spec(ModelSpec(key, ''), index).key
+                 for key in row.models for index in range(1, len(parts))]
+    return keys
+
+
 def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
               catalog: Dict[str, ModelSpec]) -> List[ModelSpec]:
     """Every model the rows need, group trainsets included, in row order."""
     specs: Dict[str, ModelSpec] = {}
     for row in rows:
-        for key in row.models:
-            specs.setdefault(key, catalog[key])
-            if row.group_training:
-                for index in range(1, len(parts)):
-                    spec = trainset_spec(catalog[key], index)
-                    specs.setdefault(spec.key, spec)
+        for key in row_model_keys(row, parts):
+            base, _, index = key.partition('_trainset')
+            spec = catalog[base]
+            specs.setdefault(key, trainset_spec(spec, int(index))
+                             if index else spec)
     return list(specs.values())
 
 
@@ -389,22 +404,13 @@ def run_benchmark(settings: BenchmarkSettings,
         rows=[r for row in rows for r in score_row(row, settings, parts)],
         wall_seconds=round(time.time() - start, 1))
     for result in results['rows']:
-        result['num_params'] = sum(
-            record['num_params'] for key, record in models.items()
-            if _belongs_to(key, result, rows))
-        result['train_seconds'] = round(sum(
-            record['train_seconds'] for key, record in models.items()
-            if _belongs_to(key, result, rows)), 1)
+        used = [models[key] for key in result['models']]
+        result['num_params'] = sum(record['num_params'] for record in used)
+        result['train_seconds'] = round(
+            sum(record['train_seconds'] for record in used), 1)
     mmengine.dump(results, osp.join(settings.work_dir, 'results.json'),
                   indent=2)
     return results
-
-
-def _belongs_to(model_key: str, result: Dict, rows: Sequence[RowSpec]) -> bool:
-    row = next(r for r in rows if r.method == result['method'])
-    base = model_key.split('_trainset')[0]
-    return base in row.models and (row.group_training
-                                   or model_key == base)
 
 
 def train_class_counts(ann_file: str) -> List[int]:
