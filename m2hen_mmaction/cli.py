@@ -272,6 +272,30 @@ def run_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_predict(sub) -> None:
+    p = sub.add_parser('predict', help='top-5 classes of one video')
+    p.add_argument('video')
+    p.add_argument('--config', required=True)
+    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--skeletons', help='a PoseDataset pkl holding the '
+                   "video's skeletons (else MediaPipe extracts them)")
+    p.add_argument('--sample', help='frame_dir of the sample in --skeletons')
+    p.add_argument('--topk', type=int, default=5)
+    p.add_argument('--device', default='cpu')
+
+
+@command('predict')
+def run_predict(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.predict import (format_predictions, load_skeletons,
+                                        predict)
+    skeletons = (load_skeletons(args.skeletons, args.sample)
+                 if args.skeletons else None)
+    print(format_predictions(
+        predict(args.video, args.config, args.checkpoint, skeletons,
+                args.topk, args.device)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='m2hen', description='M2HEN micro-gesture recognition tools')
@@ -288,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)
+    _add_predict(sub)
     return parser
 
 
