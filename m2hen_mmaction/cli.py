@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_benchmark(sub, 'benchmark', 'train and test the rows of Table 1',
                    epochs=12, num_clips=[1, 10])
     _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU schedule',
-                   epochs=DEMO_EPOCHS, num_clips=[1, 5])
+                   epochs=DEMO_EPOCHS, num_clips=[1, 3])
     _add_report(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)
