@@ -2,10 +2,10 @@
 
 ``m2hen benchmark`` (and ``make demo``) trains every model of Table 1 with
 mmengine's ``Runner`` (in this process: no start-up cost per model), tests
-it on val and test at each number of clips (NoC) and dumps the scores as
-``tools/test.py --dump`` does,
-then scores single models, the EHCT ensemble (HgE) and group training (GpT,
-Eq. 5 with α searched on val and applied once to test).
+it on val and test at each number of clips (NoC), dumps the scores as
+``tools/test.py --dump`` does, then scores single models, the EHCT ensemble
+(HgE) and group training (GpT, Eq. 5 with α searched on val and applied once
+to test).
 
 A finished model leaves ``<work_dir>/<model>/done.json``; a rerun reuses it,
 so an interrupted benchmark resumes where it stopped.
@@ -34,8 +34,9 @@ from .datasets.part_grouped_dataset import (class_counts,
 from .datasets.part_grouping import build_trainset, split_parts
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                       'configs')
+# The shipped configs, as installed for mim (a link to configs/ in a
+# develop install, a copy in a wheel).
+CONFIG_ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '.mim', 'configs')
 
 
 @dataclass(frozen=True)
