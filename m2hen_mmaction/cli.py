@@ -98,6 +98,9 @@ def _add_ensemble(sub) -> None:
     p.add_argument('--alphas', type=float, nargs='+',
                    help='fixed alphas (instead of --val), one per trainset')
     p.add_argument('--gate', choices=('gated', 'always'), default='gated')
+    p.add_argument('--objective', choices=('mean1', 'top1'), default='mean1',
+                   help='what the alpha search maximises on val '
+                   '(class-average accuracy by default, as m2hen benchmark)')
     p.add_argument('--out', help='write metrics and alphas to this JSON')
 
 
@@ -134,7 +137,8 @@ def run_ensemble(args: argparse.Namespace) -> int:
         if list(val) != list(test):
             raise SystemExit(f'--val trainsets {list(val)} differ from '
                              f'--test trainsets {list(test)}')
-        alphas = ensemble.search_alphas(load(val), gate=args.gate)
+        alphas = ensemble.search_alphas(load(val), gate=args.gate,
+                                        objective=args.objective)
     elif args.alphas:
         alphas = args.alphas
     else:

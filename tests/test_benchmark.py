@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from m2hen_mmaction import benchmark
+from m2hen_mmaction.cli import main
 from m2hen_mmaction.report import claim_checks, write_report
 
 SMOKE_MODELS = {
@@ -22,7 +23,7 @@ ROWS = ('Res2Net3D (M3CN)', 'EHCT', 'M3CN + EHCT (HgE)',
 
 @pytest.mark.slow
 def test_benchmark_trains_ensembles_reports_and_resumes(small_migsynth,
-                                                        tmp_path):
+                                                        tmp_path, capsys):
     settings = benchmark.BenchmarkSettings(
         name='tiny', ann_file=small_migsynth, epochs=1, num_clips=(1, 2),
         rows=ROWS, work_root=str(tmp_path))
@@ -53,6 +54,25 @@ def test_benchmark_trains_ensembles_reports_and_resumes(small_migsynth,
     assert osp.getsize(osp.join(work_dir,
                                 'per_class_accuracy_vs_frequency.png')) > 1000
     assert any('EHCT ensemble' in line for line in claim_checks(results))
+
+    # `m2hen ensemble` on the same dumps reproduces the GpT row (NoC 1).
+    def dumps(split, index):
+        suffix = '' if index == len(parts) else f'_trainset{index}'
+        return f'{index}=' + ','.join(
+            benchmark.dump_path(osp.join(work_dir, key + suffix), split, 1)
+            for key in ('m3cn_rgbpose', 'ehct'))
+
+    out = str(tmp_path / 'ensemble.json')
+    argv = ['ensemble', '--ann-file', small_migsynth, '--out', out]
+    for index in range(1, len(parts) + 1):
+        argv += ['--val', dumps('val', index), '--test', dumps('test', index)]
+    assert main(argv) == 0
+    cli = mmengine.load(out)
+    assert cli['alphas'] == group[0]['alphas']
+    assert cli['metrics']['top1'] == pytest.approx(group[0]['top1'])
+    assert cli['metrics']['mean1'] == pytest.approx(group[0]['mean1'])
+    assert main(['split', small_migsynth]) == 0
+    assert 'Part A' in capsys.readouterr().out
 
     # A rerun reuses every finished model instead of training it again.
     done = osp.join(work_dir, 'ehct', 'done.json')
