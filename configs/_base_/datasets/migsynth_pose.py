@@ -8,38 +8,30 @@ test_num_clips = 10
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.6, use_score=True,
                with_kp=True, with_limb=False, layout='openpose137')
 
-train_pipeline = [
-    dict(type='UniformSampleFrames', clip_len=clip_len),
-    dict(type='PoseDecode'),
-    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+
+def _pose_pipeline(num_clips, test_mode):
+    return [
+        dict(type='UniformSampleFrames', clip_len=clip_len,
+             num_clips=num_clips, test_mode=test_mode),
+        dict(type='PoseDecode'),
+        dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
+        dict(type='Resize', scale=(heatmap_size, heatmap_size),
+             keep_ratio=False),
+        heatmap,
+        dict(type='FormatShape', input_format='NCTHW_Heatmap'),
+        dict(type='PackActionInputs')
+    ]
+
+
+train_pipeline = _pose_pipeline(1, False)
+train_pipeline[3:4] = [
     dict(type='Resize', scale=(-1, heatmap_size + 4)),
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
     dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),
-    heatmap,
-    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
-    dict(type='PackActionInputs')
 ]
-val_pipeline = [
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
-         test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-    dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
-    heatmap,
-    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
-    dict(type='PackActionInputs')
-]
-test_pipeline = [
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=test_num_clips, test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-    dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
-    heatmap,
-    dict(type='FormatShape', input_format='NCTHW_Heatmap'),
-    dict(type='PackActionInputs')
-]
+val_pipeline = _pose_pipeline(1, True)
+test_pipeline = _pose_pipeline(test_num_clips, True)
 
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
