@@ -25,7 +25,6 @@ JSON, writes ``<out stem>.md`` and ``.png`` tables (``benchmarks/tables.py``).
 """
 import argparse
 import copy
-import json
 import os
 import platform
 import statistics
@@ -36,6 +35,7 @@ from typing import Callable, Dict, List, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.config import Config
 
 import m2hen_mmaction  # noqa: F401  (registers our models)
 from m2hen_mmaction.models.backbones.rgbpose_res2net3d import \
@@ -43,20 +43,21 @@ from m2hen_mmaction.models.backbones.rgbpose_res2net3d import \
 from mmaction.registry import MODELS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tables import shape_text, write_table  # noqa: E402
+from tables import shape_text, write_json, write_table  # noqa: E402
 
-POSEC3D_SLOWONLY = dict(
-    depth=50,
-    base_channels=32,
-    num_stages=3,
-    out_indices=(2, ),
-    stage_blocks=(4, 6, 3),
-    conv1_stride_s=1,
-    pool1_stride_s=1,
-    inflate=(0, 1, 1),
-    spatial_strides=(2, 2, 2),
-    temporal_strides=(1, 1, 2),
-    dilations=(1, 1, 1))
+POSEC3D_MODEL = (Path(__file__).parents[1] / 'configs' / '_base_' / 'models' /
+                 'posec3d_slowonly_r50_pose.py')
+
+
+def posec3d_slowonly_settings() -> Dict:
+    """PoseC3D's pose backbone settings (our shipped model base), without the
+    type and the input channels each pair sets itself."""
+    backbone = Config.fromfile(str(POSEC3D_MODEL)).model.backbone.to_dict()
+    for key in ('type', 'pretrained', 'in_channels'):
+        backbone.pop(key)
+    return backbone
+
+
 # clip shapes (C omitted) per pair: paper sizes and --quick sizes
 SHAPES = {
     'slowonly': dict(paper=[(32, 56, 56)], quick=[(8, 32, 32)]),
@@ -75,7 +76,7 @@ def backbone_configs(pair: str, pose_channels: int,
     """Configs of (ours, MMAction2's) for a pair, same settings."""
     if pair == 'slowonly':
         settings = dict(
-            POSEC3D_SLOWONLY,
+            posec3d_slowonly_settings(),
             in_channels=pose_channels,
             inflate_style=inflate_style)
     else:
@@ -255,11 +256,7 @@ def main() -> None:
             threads=args.threads),
         settings=vars(args),
         results=results)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f'\nwrote {out}')
-    write_report_table(report, out)
+    write_report_table(report, write_json(report, args.out))
 
 
 if __name__ == '__main__':

@@ -22,7 +22,6 @@ Besides the JSON, writes ``<out stem>.md`` and ``.png`` tables
 """
 import argparse
 import copy
-import json
 import platform
 import sys
 import time
@@ -34,7 +33,7 @@ from mmengine.dataset import Compose, pseudo_collate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from heatmaps import synthetic_sample  # noqa: E402
-from tables import shape_text, write_table  # noqa: E402
+from tables import shape_text, write_json, write_table  # noqa: E402
 
 import m2hen_mmaction  # noqa: E402,F401
 from mmaction.registry import MODELS  # noqa: E402
@@ -182,11 +181,7 @@ def main() -> None:
             baseline['with_preprocessor_samples_per_s'])
         print(f'{name:>15}: {row["speedup_vs_mmaction2"]:.1f}x MMAction2 '
               '(pipeline + preprocessor)')
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f'wrote {out}')
-    write_report_table(report, out)
+    write_report_table(report, write_json(report, args.out))
 
 
 if __name__ == '__main__':

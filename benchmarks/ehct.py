@@ -35,7 +35,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from tables import write_table  # noqa: E402
+from tables import write_json, write_table  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs', '_base_', 'models')
@@ -338,11 +338,7 @@ def main(argv=None) -> None:
         ratios=ratios(results),
         memory_target=memory_target(args, results))
     print_table(report)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(report, f, indent=2)
-    print(f'\nwrote {args.out}')
-    write_report_table(report, args.out)
+    write_report_table(report, write_json(report, args.out))
 
 
 if __name__ == '__main__':

@@ -18,7 +18,6 @@ and one repeat. Besides the JSON, writes ``<out stem>.md`` and ``.png``
 tables (``benchmarks/tables.py``).
 """
 import argparse
-import json
 import platform
 import sys
 import time
@@ -34,7 +33,7 @@ from m2hen_mmaction.models.data_preprocessors import PoseHeatmapPreprocessor
 from m2hen_mmaction.skeleton import get_layout
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tables import write_table  # noqa: E402
+from tables import write_json, write_table  # noqa: E402
 
 # BODY_25 joints of a standing person in a unit box (x right, y down).
 BODY25_TEMPLATE = np.array(
@@ -295,11 +294,7 @@ def main() -> None:
             print(f"CUDA {row['device']}: {row['batch']} clips x 137 joints "
                   f"{mode}: {row['batch_s']*1e3:.1f} ms/batch, "
                   f"{row['per_clip_s']*1e3:.3f} ms/clip")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(f'wrote {out}')
-    write_report_table(report, out)
+    write_report_table(report, write_json(report, args.out))
 
 
 if __name__ == '__main__':

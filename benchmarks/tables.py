@@ -8,6 +8,7 @@ with matplotlib's Agg canvas, no pyplot state).
     from tables import write_table  # benchmarks/ is on sys.path
     write_table(out, 'Title', ['case', 'ours', 'ratio'], [['a', 1, '2x']])
 """
+import json
 import os
 from pathlib import Path
 from typing import Sequence, Tuple
@@ -93,6 +94,15 @@ def render_png(path: Path, title: str, headers: Sequence[str], rows: Rows,
 def shape_text(shape: Sequence[int]) -> str:
     """A tensor shape as a table cell: ``(2, 3, 8)`` -> ``'2x3x8'``."""
     return 'x'.join(map(str, shape))
+
+
+def write_json(report: dict, out) -> Path:
+    """Write a benchmark's ``report`` as JSON to ``out`` (folders created)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f'wrote {out}')
+    return out
 
 
 def write_table(json_path, title: str, headers: Sequence[str], rows: Rows,
