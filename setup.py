@@ -59,7 +59,7 @@ setup(
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     python_requires='>=3.11',
-    packages=find_packages(include=['m2hen_mmaction*', 'data_prep*']),
+    packages=find_packages(include=['m2hen_mmaction*']),
     include_package_data=True,
     package_data={'m2hen_mmaction': ['.mim/configs/**/*.py', '.mim/tools/*.py']},
     install_requires=[

@@ -32,7 +32,7 @@ def _add_synth(sub) -> None:
 
 @command('synth')
 def run_synth(args: argparse.Namespace) -> int:
-    from data_prep.migsynth import build_migsynth
+    from m2hen_mmaction.data.migsynth.generate import build_migsynth
     path = build_migsynth(args.out, seed=args.seed, num_clips=args.num_clips,
                           num_frames=args.num_frames, force=args.force)
     print(f'MiG-Synth annotations: {path}')
@@ -65,8 +65,8 @@ def _add_split(sub) -> None:
 
 @command('split')
 def run_split(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.benchmark import train_class_counts
-    from m2hen_mmaction.datasets.part_grouping import (build_trainset,
+    from m2hen_mmaction.experiments.runner import train_class_counts
+    from m2hen_mmaction.grouping.parts import (build_trainset,
                                                        default_others_size,
                                                        part_names, split_parts)
     counts = train_class_counts(args.ann_file)
@@ -118,9 +118,9 @@ def _parse_trainset_dumps(items):
 def run_ensemble(args: argparse.Namespace) -> int:
     import mmengine
 
-    from m2hen_mmaction import ensemble
-    from m2hen_mmaction.benchmark import group_parts
-    from m2hen_mmaction.datasets.part_grouping import build_trainset
+    from m2hen_mmaction.grouping import ensemble
+    from m2hen_mmaction.experiments.runner import group_parts
+    from m2hen_mmaction.grouping.parts import build_trainset
     parts = group_parts(args.ann_file)
 
     def load(dumps_by_trainset):
@@ -171,8 +171,7 @@ def _add_benchmark(sub, name: str, help_text: str, epochs: int,
 
 
 def _settings(args: argparse.Namespace):
-    from m2hen_mmaction.benchmark import BenchmarkSettings
-    import os.path as osp
+    from m2hen_mmaction.experiments.runner import BenchmarkSettings
     return BenchmarkSettings(
         name=args.name, ann_file=args.ann_file,
         epochs=args.epochs, num_clips=tuple(args.num_clips),
@@ -183,8 +182,8 @@ def _settings(args: argparse.Namespace):
 
 @command('benchmark')
 def run_benchmark_command(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.benchmark import run_benchmark
-    from m2hen_mmaction.report import table1_markdown, write_report
+    from m2hen_mmaction.experiments.runner import run_benchmark
+    from m2hen_mmaction.experiments.report import table1_markdown, write_report
     settings = _settings(args)
     results = run_benchmark(settings)
     print(table1_markdown(results))
@@ -194,7 +193,7 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
 
 @command('demo')
 def run_demo(args: argparse.Namespace) -> int:
-    from data_prep.migsynth import build_migsynth
+    from m2hen_mmaction.data.migsynth.generate import build_migsynth
     import os.path as osp
     build_migsynth(osp.dirname(args.ann_file))
     return run_benchmark_command(args)
@@ -207,7 +206,7 @@ def _add_report(sub) -> None:
 
 @command('report')
 def run_report(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.report import write_report
+    from m2hen_mmaction.experiments.report import write_report
     print(f'Report: {write_report(args.work_dir)}')
     return 0
 
@@ -239,7 +238,7 @@ def _held_out(text: str):
 
 @command('prepare-imigue')
 def run_prepare_imigue(args: argparse.Namespace) -> int:
-    from data_prep import imigue, openpose_json
+    from m2hen_mmaction.data.releases import imigue, openpose_json
     common = dict(val_subjects=_held_out(args.val_subjects),
                   test_subjects=[s for s in args.test_subjects.split(',')
                                  if s],
@@ -269,7 +268,7 @@ def _add_extract(sub) -> None:
 
 @command('extract')
 def run_extract(args: argparse.Namespace) -> int:
-    from data_prep.extract_skeletons import extract_skeletons
+    from m2hen_mmaction.data.extraction.extract import extract_skeletons
     report = extract_skeletons(args.video_dir, args.out_pkl, args.labels,
                                split=args.split, stride=args.stride)
     print(report.format())
@@ -290,7 +289,7 @@ def _add_predict(sub) -> None:
 
 @command('predict')
 def run_predict(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.predict import (format_predictions, load_skeletons,
+    from m2hen_mmaction.apis.predict import (format_predictions, load_skeletons,
                                         predict)
     skeletons = (load_skeletons(args.skeletons, args.sample)
                  if args.skeletons else None)

@@ -1,20 +1,31 @@
-"""Shared test setup: register MMAction2's and our modules once."""
-import m2hen_mmaction  # noqa: F401  (registers our modules)
-from mmaction.utils import register_all_modules
+"""Shared fixtures. No default scope is set for the session: a test that
+builds from MMAction2's registries asks for ``mmaction_scope`` (as MMAction2's
+own tests call ``register_all_modules``), so a command that forgets to set the
+scope fails its test instead of passing on the session's."""
+import os.path as osp
 
-register_all_modules(init_default_scope=True)
-
-import os.path as osp  # noqa: E402
-
-import pytest  # noqa: E402
+import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture
+def mmaction_scope():
+    """MMAction2's and our modules registered, ``mmaction`` the default
+    scope for the duration of one test."""
+    import m2hen_mmaction  # noqa: F401  (registers our modules)
+    from mmaction.utils import register_all_modules
+    from mmengine.registry import DefaultScope
+
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        yield
 
 
 @pytest.fixture(scope='session')
 def small_migsynth(tmp_path_factory):
     """A small MiG-Synth build (videos included), made once per session."""
-    from data_prep.migsynth import build_migsynth
+    from m2hen_mmaction.data.migsynth.generate import build_migsynth
     out = tmp_path_factory.mktemp('migsynth')
     return build_migsynth(str(out), seed=0, num_clips=96, num_frames=16,
                           num_subjects=9, progress=False)
@@ -31,7 +42,7 @@ def load_cfg(small_migsynth, tmp_path):
     work dir in ``tmp_path``: ``load_cfg('posec3d/x_smoke.py', **options)``."""
     from mmengine.config import Config
 
-    from m2hen_mmaction.benchmark import point_config_at_data
+    from m2hen_mmaction.experiments.runner import point_config_at_data
 
     def load(relative: str, **options):
         cfg = Config.fromfile(config_path(relative))

@@ -12,6 +12,8 @@ from mmaction.registry import MODELS
 
 from conftest import REPO
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 CONFIGS = sorted(
     osp.relpath(path, osp.join(REPO, 'configs'))
     for path in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))

@@ -13,6 +13,8 @@ from mmaction.registry import DATASETS, MODELS
 
 from conftest import REPO
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 CASES = {
     'pose': ('posec3d/posec3d_resnet3d-slowonly-r50_8xb16-u32-24e_imigue-pose'
              '.py', 'imigue_pose.py'),

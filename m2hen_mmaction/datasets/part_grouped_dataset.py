@@ -25,7 +25,7 @@ import numpy as np
 from mmaction.registry import DATASETS
 
 from .micro_gesture_dataset import MicroGesturePoseDataset, read_classes_file
-from .part_grouping import (Trainset, build_trainset, default_others_size,
+from ..grouping.parts import (Trainset, build_trainset, default_others_size,
                             part_names, select_others_samples, split_parts)
 
 

@@ -1,6 +1,6 @@
 """``MicroGestureMetric``: the paper's accuracies (Eq. 6-8) + per part.
 
-Pure helpers (also used by :mod:`m2hen_mmaction.ensemble`):
+Pure helpers (also used by :mod:`m2hen_mmaction.grouping.ensemble`):
 
 * :func:`sample_scores` / :func:`sample_label` read one MMAction2 data
   sample (a dict as metrics and ``--dump`` pickles see it).
@@ -21,7 +21,6 @@ from mmaction.evaluation.metrics import AccMetric
 from mmaction.registry import METRICS
 from mmengine.logging import MessageHub, MMLogger
 
-from ..datasets.part_grouping import part_names as default_part_names
 
 SUPPORTED_METRICS = ('top_k_accuracy', 'mean_class_accuracy')
 
@@ -146,8 +145,10 @@ def accuracy_report(scores: np.ndarray,
         labels (np.ndarray): Ground-truth labels, shape (N,).
         topk (Sequence[int]): k values of the top-k accuracies.
         parts (Sequence[Sequence[int]], optional): Class indices per part.
-        part_names (Sequence[str], optional): Names of the parts; defaults
-            to ``A``, ``B``, ...
+        part_names (Sequence[str], optional): Names of the parts, one per
+            part (e.g. ``A``, ``B``, ... from
+            :func:`m2hen_mmaction.grouping.parts.part_names`); required with
+            ``parts``.
 
     Returns:
         dict: Metric name → float.
@@ -160,8 +161,11 @@ def accuracy_report(scores: np.ndarray,
         scores.argmax(axis=1), labels, scores.shape[1])
     recalls = per_class_accuracy(confusion)
     report['mean1'] = _class_average(recalls)
-    names = part_names or default_part_names(len(parts or []))
-    for name, part in zip(names, parts or []):
+    parts = parts or []
+    if len(part_names or []) != len(parts):
+        raise ValueError(f'{len(parts)} parts need as many part_names, got '
+                         f'{part_names}')
+    for name, part in zip(part_names or [], parts):
         in_part = np.isin(labels, part)
         if in_part.any():
             hits = scores[in_part].argmax(axis=1) == labels[in_part]

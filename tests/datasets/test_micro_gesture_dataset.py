@@ -7,6 +7,8 @@ import pytest
 
 from mmaction.registry import DATASETS
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 
 def _sample(name, label, num_joints=137, frames=6):
     rng = np.random.default_rng(abs(hash(name)) % 2**32)

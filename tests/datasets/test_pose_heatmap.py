@@ -8,7 +8,7 @@ from mmaction.registry import TRANSFORMS
 from numpy.testing import assert_array_almost_equal
 
 import m2hen_mmaction  # noqa: F401  (registers our components)
-from m2hen_mmaction.datasets.transforms.heatmap_math import RECORD_FIELDS
+from m2hen_mmaction.skeleton.heatmaps import RECORD_FIELDS
 from m2hen_mmaction.datasets.transforms.pose_heatmap import (
     GeneratePoseHeatmap, pose_target_args)
 from m2hen_mmaction.skeleton import get_layout

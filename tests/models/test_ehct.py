@@ -22,6 +22,8 @@ CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
                    'models')
 NUM_CLASSES = 6
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 
 def small_model_cfg(layout='coco17', **head):
     """EHCT with a 3-block backbone; aux on block 2 (16 channels)."""

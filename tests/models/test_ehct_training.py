@@ -15,7 +15,7 @@ EHCT_SMOKE = ('ehct/ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-'
 @pytest.fixture(scope='module')
 def skeleton_only_migsynth(tmp_path_factory):
     """A 400-clip MiG-Synth without videos (EHCT reads skeletons only)."""
-    from data_prep.migsynth import CLASS_NAMES, generate_annotations
+    from m2hen_mmaction.data.migsynth.generate import CLASS_NAMES, generate_annotations
     out = tmp_path_factory.mktemp('skeletons')
     data = generate_annotations(seed=1, num_clips=400, num_frames=16)
     mmengine.dump(data, str(out / 'migsynth.pkl'))
@@ -32,7 +32,7 @@ def test_short_training_beats_the_untrained_model(skeleton_only_migsynth,
                                                   tmp_path):
     from mmengine.config import Config
 
-    from m2hen_mmaction.benchmark import point_config_at_data
+    from m2hen_mmaction.experiments.runner import point_config_at_data
     cfg = Config.fromfile(config_path(EHCT_SMOKE))
     point_config_at_data(cfg, skeleton_only_migsynth)
     cfg.work_dir = str(tmp_path)

@@ -11,6 +11,8 @@ import m2hen_mmaction  # noqa: F401  (registers our components)
 from mmaction.registry import MODELS
 from m2hen_mmaction.skeleton import get_layout
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 TOLERANCE = 1e-5
 COCO = get_layout('coco17')
 

@@ -18,6 +18,8 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
 MMACTION_CONFIGS = osp.join(osp.dirname(mmaction.__file__), '.mim', 'configs')
+
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
 POSEC3D_CONFIG = osp.join(MMACTION_CONFIGS, 'skeleton', 'posec3d',
                           'slowonly_r50_8xb16-u48-240e_ntu60-xsub-keypoint.py')
 OUR_CONFIG = osp.join(

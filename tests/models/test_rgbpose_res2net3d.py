@@ -12,6 +12,8 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.testing import generate_backbone_demo_inputs
 
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
+
 M3CN_CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', 'configs', '_base_', 'models',
     'm3cn_rgbpose_res2net3d_r50.py')

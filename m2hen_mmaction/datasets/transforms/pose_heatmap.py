@@ -16,7 +16,7 @@ from mmaction.datasets.transforms import GeneratePoseTarget
 from mmaction.registry import TRANSFORMS
 
 from ...skeleton import JointLayout, check_num_joints, get_layout
-from .heatmap_math import RECORD_FIELDS, HeatmapSpec, render_records
+from ...skeleton.heatmaps import RECORD_FIELDS, HeatmapSpec, render_records
 
 _DEFAULTS = {
     name: parameter.default for name, parameter in inspect.signature(

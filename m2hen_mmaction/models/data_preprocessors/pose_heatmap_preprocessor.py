@@ -15,7 +15,7 @@ from mmaction.models.data_preprocessors import (ActionDataPreprocessor,
                                                 MultiModalDataPreprocessor)
 from mmaction.registry import MODELS, TRANSFORMS
 
-from ...datasets.transforms.heatmap_math import RECORD_FIELDS, render_records
+from ...skeleton.heatmaps import RECORD_FIELDS, render_records
 from ...datasets.transforms.pose_heatmap import GeneratePoseHeatmap
 
 POSE_KEY = 'heatmap_imgs'  # MMAction2's name of the pose modality

@@ -5,9 +5,10 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from m2hen_mmaction.cli import main
-from m2hen_mmaction.predict import load_skeletons, predict
+from m2hen_mmaction.apis.predict import load_skeletons, predict
 from mmaction.registry import MODELS
 
 from conftest import config_path
@@ -23,7 +24,8 @@ SMOKE = {
 
 
 def _checkpoint(relative, tmp_path):
-    model = MODELS.build(Config.fromfile(config_path(relative)).model)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(Config.fromfile(config_path(relative)).model)
     path = str(tmp_path / 'weights.pth')
     torch.save({'state_dict': model.state_dict(),
                 'meta': {'dataset_meta': {'classes': [f'c{k}' for k in

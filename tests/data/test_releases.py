@@ -8,13 +8,13 @@ import numpy as np
 import openpyxl
 import pytest
 
-from data_prep.imigue import (IMIGUE_CLASSES, OPENPOSE137_FILE,
+from m2hen_mmaction.data.releases.imigue import (IMIGUE_CLASSES, OPENPOSE137_FILE,
                               OPENPOSE22_FILE, assign_splits,
                               convert_miga2023, convert_miga2025,
                               cut_segments, map_raw_label, read_label_csv,
                               read_openpose_xlsx, summarize)
-from data_prep.openpose_json import convert_openpose_json
-from m2hen_mmaction.datasets.part_grouping import split_parts
+from m2hen_mmaction.data.releases.openpose_json import convert_openpose_json
+from m2hen_mmaction.grouping.parts import split_parts
 
 V = 137
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from m2hen_mmaction.datasets.part_grouping import (
+from m2hen_mmaction.grouping.parts import (
     OTHERS_LABEL, build_trainset, default_others_size, part_names,
     select_others_samples, split_parts, trainset_label_maps)
 

@@ -13,15 +13,16 @@ import mmengine
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmaction.registry import MODELS
-from .datasets.micro_gesture_dataset import read_classes_file
+from ..datasets.micro_gesture_dataset import read_classes_file
 
 
 def video_skeletons(video: str) -> dict:
     """Extract one video's skeletons with MediaPipe Holistic (openpose137)."""
-    from data_prep.extract_skeletons import extract_skeletons
+    from m2hen_mmaction.data.extraction.extract import extract_skeletons
     with tempfile.TemporaryDirectory() as folder:
         out_pkl = osp.join(folder, 'skeletons.pkl')
         video_dir = osp.join(folder, 'video')
@@ -76,6 +77,7 @@ def predict(video: str, config: str, checkpoint: str,
     if not osp.isfile(video):
         raise FileNotFoundError(f'Video {video} does not exist.')
     cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
     sample = dict(skeletons if skeletons is not None else
                   video_skeletons(video))
     sample.update(filename=osp.abspath(video), modality='Pose',

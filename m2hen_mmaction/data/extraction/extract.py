@@ -6,7 +6,7 @@ model, so ``model_complexity=1`` works offline; the lite (0) and heavy (2)
 pose models are downloaded by MediaPipe on first use and fail offline.
 
 Each frame's landmarks are mapped to OpenPose's 137 joints by
-:mod:`data_prep.mediapipe_to_openpose`; Holistic tracks the most prominent
+:mod:`m2hen_mmaction.data.extraction.mediapipe_to_openpose`; Holistic tracks the most prominent
 person, so M = 1. :func:`extract_skeletons` writes a PoseDataset pickle for a
 folder of videos; a video that cannot be decoded or shows no person in any
 frame is reported and skipped, the batch goes on.
@@ -19,10 +19,10 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 import numpy as np
 from tqdm import tqdm
 
-from data_prep.imigue import (VIDEO_EXTENSIONS, ConversionReport, Problem,
+from m2hen_mmaction.data.releases.imigue import (VIDEO_EXTENSIONS, ConversionReport, Problem,
                               SampleError, clip_annotation,
                               count_empty_frames, first_line)
-from data_prep.mediapipe_to_openpose import holistic_to_openpose137
+from m2hen_mmaction.data.extraction.mediapipe_to_openpose import holistic_to_openpose137
 
 POSE_MODEL_FILES = {0: 'pose_landmark_lite.tflite',
                     1: 'pose_landmark_full.tflite',

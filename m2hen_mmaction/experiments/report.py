@@ -1,7 +1,7 @@
 """Markdown + PNG report of a benchmark run (``m2hen report``).
 
 Reads ``<work_dir>/results.json`` and the fused score files written by
-:mod:`m2hen_mmaction.benchmark`, and writes ``report.md`` beside them with
+:mod:`m2hen_mmaction.experiments.runner`, and writes ``report.md`` beside them with
 the paper's Table 1 layout, the measured checks of the paper's claims, a
 confusion matrix and a per-class accuracy vs class frequency plot.
 """
@@ -11,9 +11,9 @@ from typing import Dict, List, Optional, Sequence
 import mmengine
 import numpy as np
 
-from .benchmark import labels_file, scores_file
-from .datasets.micro_gesture_dataset import read_classes_file
-from .evaluation.metrics import (confusion_matrix, per_class_accuracy,
+from .runner import labels_file, scores_file
+from ..datasets.micro_gesture_dataset import read_classes_file
+from ..evaluation.metrics import (confusion_matrix, per_class_accuracy,
                                  plot_confusion_matrix)
 
 PAPER_TABLE1 = (

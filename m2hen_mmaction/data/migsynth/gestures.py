@@ -12,7 +12,7 @@ from typing import Callable, Tuple
 
 import numpy as np
 
-from .migsynth_body import (FPS, HAND_LENGTH, HEAD_ANCHORS, SIDE_SIGN, Motion,
+from .body import (FPS, HAND_LENGTH, HEAD_ANCHORS, SIDE_SIGN, Motion,
                             hand_axes, head_anchor)
 
 HAT_RATE = 0.15  # hats worn in clips of classes that do not decide it

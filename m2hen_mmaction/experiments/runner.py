@@ -27,16 +27,17 @@ from mmengine.runner import Runner, load_checkpoint
 
 from mmaction.registry import MODELS
 
-from . import ensemble
-from .datasets.micro_gesture_dataset import read_classes_file
-from .datasets.part_grouped_dataset import (class_counts,
+from ..grouping import ensemble
+from ..datasets.micro_gesture_dataset import read_classes_file
+from ..datasets.part_grouped_dataset import (class_counts,
                                             load_split_annotations)
-from .datasets.part_grouping import build_trainset, split_parts
+from ..grouping.parts import build_trainset, split_parts
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # The shipped configs, as installed for mim (a link to configs/ in a
 # develop install, a copy in a wheel).
-CONFIG_ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '.mim', 'configs')
+CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
+                       'configs')
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ OpenPose (``--face --hand --write_json``) writes one file per frame,
 
 :func:`convert_openpose_json` converts a tree of such folders, one folder per
 long video plus its ``<id>_label.csv``, with the pipeline of
-:mod:`data_prep.imigue` (same splits, RGB cutting, report and outputs).
+:mod:`m2hen_mmaction.data.releases.imigue` (same splits, RGB cutting, report and outputs).
 """
 import json
 import re
@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from data_prep.imigue import (IMIGUE_IMG_SHAPE, ConversionReport, HeldOut,
+from m2hen_mmaction.data.releases.imigue import (IMIGUE_IMG_SHAPE, ConversionReport, HeldOut,
                               SampleError, SubjectSpec, VideoSource,
                               convert_long_videos, release_split_of)
 
@@ -160,7 +160,7 @@ def convert_openpose_json(src_dir: Union[str, Path],
             default: inside the video's folder or beside it.
         video_dir (str | Path | None): Long RGB videos to cut clips from.
         val_subjects, test_subjects, subjects, img_shape, frame_base, seed,
-            progress: As in :func:`data_prep.imigue.convert_miga2025`.
+            progress: As in :func:`m2hen_mmaction.data.releases.imigue.convert_miga2025`.
         max_persons (int): People kept per frame, most confident first.
 
     Returns:

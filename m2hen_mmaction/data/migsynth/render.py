@@ -11,7 +11,7 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from .migsynth_body import (ELBOWS, FACE_OFFSET, FPS, HAND_OFFSETS, HIPS,
+from .body import (ELBOWS, FACE_OFFSET, FPS, HAND_OFFSETS, HIPS,
                             NECK, SHOULDERS, WRISTS, Pose)
 
 SHIFT = 4  # sub-pixel bits of cv2 drawing coordinates

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from data_prep.mediapipe_to_openpose import (BODY25_FROM_POSE,
+from m2hen_mmaction.data.extraction.mediapipe_to_openpose import (BODY25_FROM_POSE,
                                              FACE68_FROM_MESH,
                                              holistic_to_openpose137,
                                              hand_to_openpose,
@@ -133,7 +133,7 @@ def face_on(extractor, image_bgr):
 
 def test_face_map_follows_ibug_geometry_on_a_real_face():
     pytest.importorskip('mediapipe')
-    from data_prep.extract_skeletons import HolisticExtractor
+    from m2hen_mmaction.data.extraction.extract import HolisticExtractor
     image = cv2.resize(portrait(), (256, 300))
     with HolisticExtractor() as extractor:
         face = face_on(extractor, image)
@@ -180,7 +180,7 @@ def stick_figure(t):
 
 def test_extract_skeletons_batch_reports_each_video(tmp_path):
     pytest.importorskip('mediapipe')
-    from data_prep.extract_skeletons import extract_skeletons
+    from m2hen_mmaction.data.extraction.extract import extract_skeletons
     videos = tmp_path / 'videos'
     (videos / 'sub').mkdir(parents=True)
     image = cv2.resize(portrait(), (192, 224))
@@ -220,7 +220,7 @@ def test_models_that_need_a_download_fail_early():
     mediapipe = pytest.importorskip('mediapipe')
     from pathlib import Path
 
-    from data_prep.extract_skeletons import check_pose_model
+    from m2hen_mmaction.data.extraction.extract import check_pose_model
     with pytest.raises(ValueError, match='model_complexity must be 0, 1 or 2'):
         check_pose_model(3)
     heavy = (Path(mediapipe.__file__).parent / 'modules' / 'pose_landmark' /

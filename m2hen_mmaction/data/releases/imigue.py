@@ -11,7 +11,7 @@ Sources (the data is licensed and never shipped; bring your own copy):
 * MiGA 2023 (:func:`convert_miga2023`): ``<split>_data.npy`` arrays
   (N, 3, T, 22, M) with ``<split>_label.pkl`` = (names, labels), already
   clip-level, in the ``openpose22`` layout.
-* Raw OpenPose JSON folders: :func:`data_prep.openpose_json.
+* Raw OpenPose JSON folders: :func:`m2hen_mmaction.data.releases.openpose_json.
   convert_openpose_json`, which shares this module's long-video pipeline.
 
 With ``video_dir`` the long RGB videos (``<id>.mp4`` or another common
@@ -475,7 +475,7 @@ def summarize(annotations: Sequence[dict], split: Mapping[str, List[str]],
               classes: Sequence[str] = IMIGUE_CLASSES) -> dict:
     """Counts per class and split, and the group-training parts A-D.
 
-    Parts come from ``m2hen_mmaction.datasets.part_grouping.split_parts`` on
+    Parts come from ``m2hen_mmaction.grouping.parts.split_parts`` on
     the training counts, when that module is available and every class has
     training samples; otherwise ``parts`` is None and ``parts_note`` says why.
 
@@ -495,7 +495,7 @@ def summarize(annotations: Sequence[dict], split: Mapping[str, List[str]],
 
 def _parts_of(train_counts: List[int]) -> Tuple[Optional[list], str]:
     try:
-        from m2hen_mmaction.datasets.part_grouping import split_parts
+        from m2hen_mmaction.grouping.parts import split_parts
     except ImportError as err:
         return None, f'parts not computed: {err}'
     try:

@@ -38,8 +38,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import mmengine
 import numpy as np
 
-from .datasets.part_grouping import OTHERS_LABEL
-from .evaluation.metrics import accuracy_report, sample_label, sample_scores
+from .parts import OTHERS_LABEL, part_names
+from ..evaluation.metrics import accuracy_report, sample_label, sample_scores
 
 GATES = ('gated', 'always')
 NORMALIZATIONS = ('softmax', 'none')
@@ -408,7 +408,8 @@ def apply(trainsets: Sequence[TrainsetScores],
     labels = aligned_primary_labels(trainsets)
     scores = fuse(trainsets, alphas, gate)
     return EnsembleResult(scores, labels,
-                          accuracy_report(scores, labels, topk, parts))
+                          accuracy_report(scores, labels, topk, parts,
+                                          part_names(len(parts or []))))
 
 
 def search_alphas(val_trainsets: Sequence[TrainsetScores],

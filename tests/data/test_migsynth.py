@@ -10,13 +10,15 @@ import pytest
 import torch
 from mmaction.registry import DATASETS
 
-from data_prep.imigue import IMIGUE_CLASSES
-from data_prep.migsynth import (CLASS_NAMES, SPLITS, build_migsynth,
+from m2hen_mmaction.data.releases.imigue import IMIGUE_CLASSES
+from m2hen_mmaction.data.migsynth.generate import (CLASS_NAMES, SPLITS, build_migsynth,
                                 class_counts, generate_annotations,
                                 make_subjects, plan_clips, synthesize_clip)
-from data_prep.migsynth_render import write_video
-from m2hen_mmaction.datasets.part_grouping import split_parts
+from m2hen_mmaction.data.migsynth.render import write_video
+from m2hen_mmaction.grouping.parts import split_parts
 from m2hen_mmaction.skeleton.layouts import get_layout
+
+pytestmark = pytest.mark.usefixtures('mmaction_scope')
 
 SMALL = dict(seed=5, num_clips=48, num_frames=24, num_subjects=6,
              video_size=(64, 96))

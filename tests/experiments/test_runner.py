@@ -5,9 +5,9 @@ import mmengine
 import numpy as np
 import pytest
 
-from m2hen_mmaction import benchmark
+from m2hen_mmaction.experiments import runner as benchmark
 from m2hen_mmaction.cli import main
-from m2hen_mmaction.report import claim_checks, write_report
+from m2hen_mmaction.experiments.report import claim_checks, write_report
 
 SMOKE_MODELS = {
     'm3cn_rgbpose': benchmark.ModelSpec(

@@ -5,8 +5,8 @@ from mmaction.structures import ActionDataSample
 from mmengine.evaluator import DumpResults, Evaluator
 from mmengine.structures import LabelData
 
-from m2hen_mmaction import ensemble
-from m2hen_mmaction.datasets.part_grouping import build_trainset, split_parts
+from m2hen_mmaction.grouping import ensemble
+from m2hen_mmaction.grouping.parts import build_trainset, split_parts
 
 # Four primary classes, parts A = {0, 1} (head) and B = {2, 3} (tail).
 # Trainset_1 = B + OTHERS (local 0 -> 2, 1 -> 3, 2 -> OTHERS);

@@ -26,11 +26,11 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from m2hen_mmaction.datasets.part_grouping import split_parts
+from m2hen_mmaction.grouping.parts import split_parts
 
-from .migsynth_body import BodyTraits, HIP_DEPTH, detect, pose_pixels
-from .migsynth_gestures import GESTURE_CLASSES, GestureClass, animate_clip
-from .migsynth_render import Look, make_look, make_props, write_video
+from .body import BodyTraits, HIP_DEPTH, detect, pose_pixels
+from .gestures import GESTURE_CLASSES, GestureClass, animate_clip
+from .render import Look, make_look, make_props, write_video
 
 GENERATOR_VERSION = 1
 LAYOUT = 'openpose137'
