@@ -14,11 +14,11 @@ from mmaction.registry import MODELS
 from conftest import config_path
 
 SMOKE = {
-    'pose': 'posec3d/posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-'
+    'pose': 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-'
             'pose_smoke.py',
-    'rgbpose': 'm3cn/m3cn_rgbpose-res2net3d-r50_1xb16-u4u16-12e_migsynth-'
+    'rgbpose': 'm3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
                'rgbpose_smoke.py',
-    'ehct': 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-'
+    'ehct': 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
             'skeleton_smoke.py',
 }
 
