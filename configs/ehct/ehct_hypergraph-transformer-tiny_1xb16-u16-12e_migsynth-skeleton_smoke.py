@@ -1,5 +1,5 @@
 # CPU smoke variant of EHCT: width 8, 4 blocks.
-_base_ = ['./ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-skeleton.py']
+_base_ = ['./ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py']
 model = dict(
     backbone=dict(
         base_channels=8,

@@ -1,5 +1,5 @@
 # CPU smoke variant: the same network at width 8 with one block per stage.
-_base_ = ['./posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose.py']
+_base_ = ['./posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py']
 model = dict(
     backbone=dict(base_channels=8, stage_blocks=(1, 1, 1)),
     cls_head=dict(in_channels=128))

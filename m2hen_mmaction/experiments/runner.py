@@ -111,19 +111,19 @@ class BenchmarkSettings:
 MIGSYNTH_MODELS = {
     spec.key: spec
     for spec in [
-        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
                   '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
                   '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-r50_'
+        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-tiny_'
                   '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
                   '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
                   '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-r50_'
+        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-tiny_'
                   '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_'
+        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
                   'migsynth-skeleton.py'),
     ]
 }
@@ -147,8 +147,11 @@ def group_parts(ann_file: str) -> List[List[int]]:
     return split_parts(train_class_counts(ann_file))
 
 
-def trainset_spec(spec: ModelSpec, index: int) -> ModelSpec:
-    return ModelSpec(f'{spec.key}_trainset{index}', spec.config, index)
+def trainset_key(model_key: str, index: int, num_parts: int) -> str:
+    """Work-dir key of ``model_key`` trained on Trainset_``index``; the
+    primary trainset (``index == num_parts``: all classes) is the model
+    itself."""
+    return model_key if index == num_parts else f'{model_key}_trainset{index}'
 
 
 def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
@@ -309,9 +312,8 @@ def row_trainsets(row: RowSpec, settings: BenchmarkSettings, split: str,
     indices = range(1, len(parts) + 1) if row.group_training else [len(parts)]
     trainsets = []
     for index in indices:
-        suffix = '' if index == len(parts) else f'_trainset{index}'
-        dumps = [model_scores(settings, key + suffix, split, num_clips)
-                 for key in row.models]
+        dumps = [model_scores(settings, trainset_key(key, index, len(parts)),
+                              split, num_clips) for key in row.models]
         label_map = build_trainset([list(p) for p in parts], index).label_map
         trainsets.append(
             ensemble.combine_models(dumps, label_map, f'trainset{index}'))
@@ -352,14 +354,20 @@ def labels_file(work_dir: str, num_clips: int) -> str:
     return osp.join(work_dir, f'test_labels_noc{num_clips}.npy')
 
 
+def row_models(row: RowSpec, num_parts: int) -> List[Tuple[str, int]]:
+    """``(model key, trainset index)`` of every model a row's scores come
+    from: the primary models first, then their group trainsets."""
+    indices = [num_parts]
+    if row.group_training:
+        indices += range(1, num_parts)
+    return [(key, index) for index in indices for key in row.models]
+
+
 def row_model_keys(row: RowSpec,
                    parts: Sequence[Sequence[int]]) -> List[str]:
-    """Keys of every model a row's scores come from."""
-    keys = list(row.models)
-    if row.group_training:
-        keys += [trainset_spec(ModelSpec(key, ''), index).key
-                 for key in row.models for index in range(1, len(parts))]
-    return keys
+    """Work-dir keys of every model a row's scores come from."""
+    return [trainset_key(key, index, len(parts))
+            for key, index in row_models(row, len(parts))]
 
 
 def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
@@ -367,11 +375,10 @@ def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
     """Every model the rows need, group trainsets included, in row order."""
     specs: Dict[str, ModelSpec] = {}
     for row in rows:
-        for key in row_model_keys(row, parts):
-            base, _, index = key.partition('_trainset')
-            spec = catalog[base]
-            specs.setdefault(key, trainset_spec(spec, int(index))
-                             if index else spec)
+        for base, index in row_models(row, len(parts)):
+            key = trainset_key(base, index, len(parts))
+            specs.setdefault(key, catalog[base] if key == base else
+                             ModelSpec(key, catalog[base].config, index))
     return list(specs.values())
 
 
