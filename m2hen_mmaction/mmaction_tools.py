@@ -3,13 +3,18 @@ components registered and our compatibility fixes applied.
 
 ``mim train m2hen_mmaction <cfg>`` runs ``m2hen_mmaction/.mim/tools/train.py``,
 which calls :func:`run_mmaction_tool`; so do ``m2hen train`` and ``m2hen test``.
+Before MMAction2's tool starts, the config, the checkpoint (test) and the
+data the config reads are checked; a missing one is one line naming the fix.
 """
+import argparse
 import os.path as osp
 import runpy
 import sys
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import m2hen_mmaction  # noqa: F401  (registers modules, applies compat)
+from m2hen_mmaction.datasets.data_check import check_config_data
+from m2hen_mmaction.errors import InputError, MissingDataError
 
 TOOLS = ('train', 'test')
 
@@ -23,6 +28,36 @@ def mmaction_tool_path(name: str) -> str:
                     f'{name}.py')
 
 
+def check_tool_inputs(name: str, args: List[str]) -> None:
+    """Check what ``tools/<name>.py`` would read, before it starts.
+
+    Args:
+        name (str): ``'train'`` or ``'test'``.
+        args (list[str]): The tool's arguments.
+
+    Raises:
+        InputError: The config or checkpoint is missing, or the data the
+            config reads (after ``--cfg-options``) has not been built.
+    """
+    from mmengine.config import Config, DictAction
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('config')
+    if name == 'test':
+        parser.add_argument('checkpoint')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    known, _ = parser.parse_known_args(args)
+    if not osp.isfile(known.config):
+        raise MissingDataError(f'Config {known.config} does not exist.')
+    if name == 'test' and not osp.isfile(known.checkpoint):
+        raise MissingDataError(
+            f'Checkpoint {known.checkpoint} does not exist: train first '
+            f'(`mim train m2hen_mmaction {known.config}`) or fix the path.')
+    cfg = Config.fromfile(known.config)
+    if known.cfg_options:
+        cfg.merge_from_dict(known.cfg_options)
+    check_config_data(cfg)
+
+
 def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
     """Run MMAction2's ``tools/<name>.py`` in this process.
 
@@ -30,12 +65,21 @@ def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
         name (str): ``'train'`` or ``'test'``.
         argv (Sequence[str], optional): The tool's arguments (config, ...).
             Defaults to ``sys.argv[1:]``.
+
+    Raises:
+        SystemExit: With status 2 and one line on stderr when the inputs are
+            wrong (:class:`InputError`).
     """
     path = mmaction_tool_path(name)
     args = list(sys.argv[1:] if argv is None else argv)
     saved_argv = sys.argv
     sys.argv = [path] + args
     try:
+        if not {'-h', '--help'} & set(args):
+            check_tool_inputs(name, args)
         runpy.run_path(path, run_name='__main__')
+    except InputError as error:
+        print(f'error: {error}', file=sys.stderr)
+        raise SystemExit(2) from None
     finally:
         sys.argv = saved_argv

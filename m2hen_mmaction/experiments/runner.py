@@ -27,6 +27,8 @@ from mmengine.runner import Runner, load_checkpoint
 
 from mmaction.registry import MODELS
 
+from ..datasets.data_check import missing_data
+from ..errors import InputError, MissingDataError
 from ..grouping import ensemble
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..datasets.part_grouped_dataset import (class_counts,
@@ -379,9 +381,23 @@ def selected_rows(settings: BenchmarkSettings) -> List[RowSpec]:
     known = [row.method for row in TABLE1_ROWS]
     unknown = [name for name in settings.rows if name not in known]
     if unknown:
-        raise ValueError(f'Unknown Table 1 rows {unknown}; choose from '
+        raise InputError(f'Unknown Table 1 rows {unknown}; choose from '
                          f'{sorted(set(known))}')
     return [row for row in TABLE1_ROWS if row.method in settings.rows]
+
+
+def check_settings(settings: BenchmarkSettings) -> None:
+    """Raise :class:`InputError` for settings that would fail after
+    training: missing data, NoC or epochs below 1."""
+    message = missing_data(settings.ann_file, option='--ann-file')
+    if message:
+        raise MissingDataError(message)
+    counts = dict(epochs=[settings.epochs], num_clips=settings.num_clips,
+                  val_num_clips=[settings.val_num_clips])
+    for name, values in counts.items():
+        if not values or min(values) < 1:
+            raise InputError(f'--{name.replace("_", "-")} must be >= 1, got '
+                             f'{list(values)}.')
 
 
 def run_benchmark(settings: BenchmarkSettings,
@@ -393,9 +409,10 @@ def run_benchmark(settings: BenchmarkSettings,
         dict: ``rows`` (metrics per row and NoC), ``models`` (train time,
         parameters), ``parts`` and ``class_counts``.
     """
+    check_settings(settings)
+    rows = selected_rows(settings)
     os.makedirs(settings.work_dir, exist_ok=True)
     parts = group_parts(settings.ann_file)
-    rows = selected_rows(settings)
     start = time.time()
     models = {spec.key: train_and_test(spec, settings, parts)
               for spec in models_of(rows, parts, catalog)}
