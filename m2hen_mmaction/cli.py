@@ -347,21 +347,17 @@ def _add_show(sub) -> None:
                    help='.mp4 (every frame) or .png (one frame)')
     p.add_argument('--frame', type=int,
                    help='the frame of a .png (default: the middle one)')
-    p.add_argument('--scale', type=int, help='integer upscaling (default: '
-                   'enough for a 480-pixel short side)')
+    p.add_argument('--scale', type=_positive_int, help='integer upscaling '
+                   '(default: enough for a 480-pixel short side)')
     p.add_argument('--min-score', type=float, default=0.0,
                    help='joints scoring <= this are not drawn')
 
 
 @command('show')
 def run_show(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.apis.show import ShowInputError, show
-    try:
-        print(show(args.pkl, args.frame_dir, args.out, args.video,
-                   args.frame, args.scale, args.min_score))
-    except ShowInputError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    from m2hen_mmaction.apis.show import show
+    print(show(args.pkl, args.frame_dir, args.out, args.video, args.frame,
+               args.scale, args.min_score))
     return 0
 
 

@@ -15,8 +15,8 @@ skeletons extracted with a stride) is sampled at the nearest frames.
 
 Bad input (missing pickle or sample, a joint count matching no layout, an
 unreadable video, a frame out of range, an unknown output type) raises
-:class:`ShowInputError` with one line naming the file and the fix, before
-anything is drawn.
+:class:`~m2hen_mmaction.errors.InputError` naming the file and the fix
+before anything is drawn; ``m2hen`` prints it as one line.
 """
 import os
 import os.path as osp
@@ -26,6 +26,7 @@ import cv2
 import mmengine
 import numpy as np
 
+from m2hen_mmaction.errors import InputError
 from m2hen_mmaction.skeleton.draw import draw_skeletons
 from m2hen_mmaction.skeleton.layouts import LAYOUT_NAMES, get_layout
 
@@ -36,21 +37,17 @@ OUTPUT_TYPES = ('.mp4', '.png')
 LAYOUT_BY_JOINTS = {get_layout(name).num_joints: name for name in LAYOUT_NAMES}
 
 
-class ShowInputError(ValueError):
-    """Bad input to ``m2hen show``; the message names the file and the fix."""
-
-
 def load_sample(pkl: str, frame_dir: str) -> dict:
     """The annotation called ``frame_dir`` in a PoseDataset pickle."""
     if not osp.isfile(pkl):
-        raise ShowInputError(f'{pkl} does not exist; give a PoseDataset '
+        raise InputError(f'{pkl} does not exist; give a PoseDataset '
                              'pickle (e.g. data/migsynth/migsynth.pkl).')
     annotations = mmengine.load(pkl)['annotations']
     for annotation in annotations:
         if annotation['frame_dir'] == frame_dir:
             return annotation
     names = ', '.join(a['frame_dir'] for a in annotations[:5])
-    raise ShowInputError(
+    raise InputError(
         f'no sample {frame_dir!r} in {pkl}; pick one of its '
         f'{len(annotations)} samples, e.g. {names}')
 
@@ -61,7 +58,7 @@ def layout_of(annotation: dict, pkl: str) -> str:
     if num_joints not in LAYOUT_BY_JOINTS:
         known = ', '.join(f'{n} ({name})'
                           for n, name in LAYOUT_BY_JOINTS.items())
-        raise ShowInputError(
+        raise InputError(
             f'sample {annotation["frame_dir"]!r} of {pkl} has {num_joints} '
             f'joints, which matches no layout; convert it to one of: {known}.')
     return LAYOUT_BY_JOINTS[num_joints]
@@ -71,13 +68,13 @@ def open_video(path: str):
     """A decord reader of ``path`` that has decoded its first frame."""
     import decord
     if not osp.isfile(path):
-        raise ShowInputError(f'video {path} does not exist; check the path '
+        raise InputError(f'video {path} does not exist; check the path '
                              '(MiG-Synth: <data>/videos/<frame_dir>.mp4).')
     try:
         reader = decord.VideoReader(path, num_threads=1)
         reader[0]
     except (RuntimeError, IndexError, decord.DECORDError):
-        raise ShowInputError(
+        raise InputError(
             f'cannot read video {path}; check the path or re-encode it '
             '(e.g. ffmpeg -i in.avi out.mp4).') from None
     return reader
@@ -87,10 +84,10 @@ def output_type(out: str, frame: Optional[int]) -> str:
     """``.mp4`` or ``.png``, from the output path."""
     kind = osp.splitext(out)[1].lower()
     if kind not in OUTPUT_TYPES:
-        raise ShowInputError(f'cannot write {out}: name an output ending in '
+        raise InputError(f'cannot write {out}: name an output ending in '
                              f'{" or ".join(OUTPUT_TYPES)}.')
     if kind == '.mp4' and frame is not None:
-        raise ShowInputError('--frame picks the frame of a .png output; '
+        raise InputError('--frame picks the frame of a .png output; '
                              f'{out} holds every frame, drop --frame.')
     return kind
 
@@ -101,12 +98,12 @@ def frame_indices(annotation: dict, frame: Optional[int],
     num_frames = annotation['keypoint'].shape[1]
     name = annotation['frame_dir']
     if num_frames == 0:
-        raise ShowInputError(f'sample {name!r} has no frames; pick another.')
+        raise InputError(f'sample {name!r} has no frames; pick another.')
     if kind == '.mp4':
         return list(range(num_frames))
     index = num_frames // 2 if frame is None else frame
     if not 0 <= index < num_frames:
-        raise ShowInputError(f'--frame {frame} is out of range: sample '
+        raise InputError(f'--frame {frame} is out of range: sample '
                              f'{name!r} has frames 0-{num_frames - 1}.')
     return [index]
 
@@ -155,7 +152,7 @@ def write_mp4(path: str, frames: Iterator[np.ndarray], fps: float) -> int:
                     path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
                     (frame.shape[1], frame.shape[0]))
                 if not writer.isOpened():
-                    raise ShowInputError(f'OpenCV cannot write {path}; check '
+                    raise InputError(f'OpenCV cannot write {path}; check '
                                          'the folder is writable.')
             writer.write(frame)
             count += 1
@@ -177,7 +174,7 @@ def show(pkl: str, frame_dir: str, out: str, video: Optional[str] = None,
         video (str, optional): Draw over this video; else a dark canvas of
             the sample's ``img_shape``.
         frame (int, optional): The frame of a PNG; default the middle one.
-        scale (int, optional): Integer upscaling; default
+        scale (int, optional): Integer upscaling (>= 1); default
             :func:`auto_scale`.
         min_score (float): Joints scoring ``<= min_score`` are not drawn.
 
@@ -185,8 +182,6 @@ def show(pkl: str, frame_dir: str, out: str, video: Optional[str] = None,
         str: A one-line summary of what was written.
     """
     kind = output_type(out, frame)
-    if scale is not None and scale < 1:
-        raise ShowInputError(f'--scale {scale}: give a whole number >= 1.')
     annotation = load_sample(pkl, frame_dir)
     layout = layout_of(annotation, pkl)
     indices = frame_indices(annotation, frame, kind)
@@ -199,7 +194,7 @@ def show(pkl: str, frame_dir: str, out: str, video: Optional[str] = None,
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     if kind == '.png':
         if not cv2.imwrite(out, next(frames)):
-            raise ShowInputError(f'OpenCV cannot write {out}; check the '
+            raise InputError(f'OpenCV cannot write {out}; check the '
                                  'folder is writable.')
         what = f'frame {indices[0]}'
     else:

@@ -201,12 +201,15 @@ def test_show_bad_input_is_one_line(small_migsynth, tmp_path, capsys):
         f'--frame 16 is out of range: sample {name!r} has frames 0-15',
         (pkl, name, '--frame', '3', '--out', png[:-3] + 'mp4'):
         'holds every frame, drop --frame',
-        (pkl, name, '--scale', '0', '--out', png): '--scale 0: give a whole',
         (pkl, name, '--out', png[:-3] + 'gif'): 'ending in .mp4 or .png',
     }
     for args, message in bad.items():
         assert main(['show', *args]) == 2
         captured = capsys.readouterr()
-        assert captured.out == '' and captured.err.startswith('error: ')
+        assert captured.out == ''
+        assert captured.err.startswith('m2hen show: error: ')
         assert message in captured.err and captured.err.count('\n') == 1
+    with pytest.raises(SystemExit, match='2'):
+        main(['show', pkl, name, '--scale', '0', '--out', png])
+    assert '--scale: must be >= 1, got 0' in capsys.readouterr().err
     assert not list(tmp_path.glob('x.*'))
