@@ -16,7 +16,7 @@ $(STAMP): setup.py
 	# A develop-mode install (setup.py develop): `mim train m2hen_mmaction`
 	# finds configs/ and tools/ through m2hen_mmaction/.mim in this checkout.
 	$(BIN)/python -m pip install --quiet --no-build-isolation \
-		--no-use-pep517 -e ".[dev]"
+		--no-use-pep517 -e ".[dev,extract]"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -336,6 +336,31 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_show(sub) -> None:
+    p = sub.add_parser('show', help='draw a sample\'s skeletons over its '
+                       'video (or a blank canvas) to .mp4 or .png')
+    p.add_argument('pkl', help='a PoseDataset pickle')
+    p.add_argument('frame_dir', help='the sample to draw')
+    p.add_argument('--video', help='draw over this video (else a canvas of '
+                   'the sample\'s img_shape)')
+    p.add_argument('--out', required=True,
+                   help='.mp4 (every frame) or .png (one frame)')
+    p.add_argument('--frame', type=int,
+                   help='the frame of a .png (default: the middle one)')
+    p.add_argument('--scale', type=_positive_int, help='integer upscaling '
+                   '(default: enough for a 480-pixel short side)')
+    p.add_argument('--min-score', type=float, default=0.0,
+                   help='joints scoring <= this are not drawn')
+
+
+@command('show')
+def run_show(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.apis.show import show
+    print(show(args.pkl, args.frame_dir, args.out, args.video, args.frame,
+               args.scale, args.min_score))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='m2hen', description='M2HEN micro-gesture recognition tools')
@@ -352,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_prepare_imigue(sub)
     _add_extract(sub)
     _add_predict(sub)
+    _add_show(sub)
     return parser
 
 

@@ -247,7 +247,7 @@ def test_demo_at_smoke_size_then_report(tmp_path):
 
 @pytest.mark.parametrize('command', [
     'synth', 'train', 'test', 'split', 'ensemble', 'benchmark', 'demo',
-    'report', 'prepare-imigue', 'extract', 'predict'])
+    'report', 'prepare-imigue', 'extract', 'predict', 'show'])
 def test_every_sub_command_has_help(command, capsys):
     from m2hen_mmaction.cli import main
     with pytest.raises(SystemExit) as exit_info:

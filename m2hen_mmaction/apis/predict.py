@@ -7,8 +7,6 @@ inputs, so pose-only, RGB+pose and EHCT configs all work. Inputs are checked
 first: an unreadable video, a checkpoint of another model or a video without
 a person is one :class:`~m2hen_mmaction.errors.InputError` line.
 """
-import contextlib
-import os
 import os.path as osp
 import tempfile
 from typing import List, Optional, Sequence, Tuple
@@ -23,38 +21,9 @@ from mmaction.apis import inference_recognizer, init_recognizer
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..errors import InputError, MissingDataError
 from .checkpoints import load_matching_checkpoint
+from .video import open_video
 
 Prediction = Tuple[str, float]
-
-
-@contextlib.contextmanager
-def native_stderr_silenced():
-    """Silence what C libraries (FFmpeg in decord) write to stderr."""
-    saved = os.dup(2)
-    with open(os.devnull, 'w') as devnull:
-        os.dup2(devnull.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def check_video(video: str) -> None:
-    """Raise :class:`InputError` unless ``video`` decodes to frames."""
-    import decord
-    if not osp.isfile(video):
-        raise MissingDataError(f'Video {video} does not exist.')
-    try:
-        with native_stderr_silenced():
-            num_frames = len(decord.VideoReader(video))
-    except Exception:  # decord raises its own DECORDError
-        raise InputError(
-            f'Cannot read video {video}: it does not decode as a video. '
-            'Check that it plays, or re-encode it (ffmpeg -i in out.mp4).'
-        ) from None
-    if num_frames == 0:
-        raise InputError(f'Video {video} has no frames.')
 
 
 def video_skeletons(video: str) -> dict:
@@ -138,7 +107,7 @@ def predict(video: str, config: str, checkpoint: str,
     for path, what in ((config, 'Config'), (checkpoint, 'Checkpoint')):
         if not osp.isfile(path):
             raise MissingDataError(f'{what} {path} does not exist.')
-    check_video(video)
+    open_video(video)
     # Only errors from mmengine's logger: the output is the prediction.
     MMLogger.get_instance('m2hen_predict', log_level='ERROR')
     cfg = Config.fromfile(config)
