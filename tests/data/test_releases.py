@@ -362,7 +362,7 @@ def test_miga2023_bad_files(tmp_path):
     report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=0.0,
                               progress=False)
     errors = {p.sample: p.message for p in report.errors}
-    assert 'cannot read train_label.pkl' in errors['train_data.npy']
+    assert 'train_label.pkl: not a readable pickle' in errors['train_data.npy']
     assert 'cannot tell which split' in errors['extra_data.npy']
     assert report.num_converted == 0
 
@@ -399,3 +399,25 @@ def test_summary_parts_follow_split_parts():
     assert summary['counts']['train'] == counts.tolist()
     assert summary['parts'] == split_parts(counts.tolist())
     assert sorted(sum(summary['parts'], [])) == list(range(32))
+
+
+class TouchOnLoad:
+    """A label pickle entry that creates ``path`` if unpickled blindly."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+def test_miga2023_label_pickle_cannot_run_code(tmp_path):
+    target = tmp_path / 'created_by_label_file'
+    write_miga2023(tmp_path, 'train', np.ones((1, 3, 4, 22, 1)), ['s1_0'],
+                   [TouchOnLoad(target)])
+    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=0.0,
+                              progress=False)
+    assert not target.exists()
+    message = {p.sample: p.message for p in report.errors}['train_data.npy']
+    assert 'train_label.pkl' in message and 'io.open' in message
+    assert report.num_converted == 0

@@ -51,6 +51,7 @@ from typing import (Callable, Dict, Iterable, List, Mapping, Optional,
 import numpy as np
 from tqdm import tqdm
 
+from m2hen_mmaction.fileio import PickleLoadError, load_pickle
 from m2hen_mmaction.skeleton.layouts import get_layout
 
 IMIGUE_CLASSES = (
@@ -834,10 +835,10 @@ def read_miga2023_file(data_file: Path, label_file: Path
         raise SampleError(f'{data_file.name} has shape {data.shape}, '
                           f'expected (N, 3, T, {num_joints}, M)')
     try:
-        with open(label_file, 'rb') as f:
-            names, labels = pickle.load(f, encoding='latin1')[:2]
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError,
-            TypeError, KeyError) as err:
+        names, labels = load_pickle(label_file, encoding='latin1')[:2]
+    except PickleLoadError as err:
+        raise SampleError(str(err)) from None
+    except (OSError, ValueError, TypeError, KeyError) as err:
         raise SampleError(f'cannot read {label_file.name} ({err}); it must '
                           'hold (names, labels)') from None
     if not len(names) == len(labels) == len(data):
