@@ -95,15 +95,15 @@ def test_read_label_csv_header_and_bad_rows(tmp_path):
     assert 'not a number' in problems[2].message
 
 
-def test_xlsx_text_cells_take_the_openpyxl_path_with_equal_values(tmp_path):
+def test_xlsx_numbers_as_text_cells_and_gaps(tmp_path):
     skeleton = make_skeleton(3, seed=9)
-    write_xlsx(tmp_path / 'fast.xlsx', skeleton)
+    write_xlsx(tmp_path / 'numbers.xlsx', skeleton)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
     for frame in skeleton.reshape(3, -1):
         sheet.append([str(frame[0])] + [float(v) for v in frame[1:]])
     workbook.save(tmp_path / 'text.xlsx')
-    for name in ('fast.xlsx', 'text.xlsx'):
+    for name in ('numbers.xlsx', 'text.xlsx'):
         np.testing.assert_array_equal(read_openpose_xlsx(tmp_path / name),
                                       skeleton)
     workbook = openpyxl.Workbook()
@@ -113,6 +113,15 @@ def test_xlsx_text_cells_take_the_openpyxl_path_with_equal_values(tmp_path):
     workbook.save(tmp_path / 'gap.xlsx')  # row 2 is missing
     with pytest.raises(ValueError, match='gap.xlsx row 2 has 0 values'):
         read_openpose_xlsx(tmp_path / 'gap.xlsx')
+    workbook.active.cell(2, 1, 'n/a')
+    for column in range(2, 412):
+        workbook.active.cell(2, column, 1.0)
+    workbook.save(tmp_path / 'word.xlsx')
+    with pytest.raises(ValueError, match='word.xlsx holds a non-numeric'):
+        read_openpose_xlsx(tmp_path / 'word.xlsx')
+    (tmp_path / 'csv.xlsx').write_text('1,2,3\n')
+    with pytest.raises(ValueError, match='cannot read csv.xlsx .*copy it'):
+        read_openpose_xlsx(tmp_path / 'csv.xlsx')
 
 
 def test_miga2025_round_trip_and_splits(tmp_path):

@@ -41,14 +41,13 @@ import csv
 import json
 import pickle
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (Callable, Dict, Iterable, List, Mapping, Optional,
                     Sequence, Tuple, Union)
 
 import numpy as np
+from python_calamine import CalamineError, CalamineWorkbook
 from tqdm import tqdm
 
 from m2hen_mmaction.fileio import PickleLoadError, load_pickle
@@ -74,16 +73,7 @@ OPENPOSE22_FILE = 'imigue_openpose22.pkl'
 VIDEOS_SUBDIR = 'videos'
 CLIP_WRITE_CHUNK = 64  # frames decoded at a time while cutting clips
 
-XLSX_READ_ERRORS = (OSError, ValueError, KeyError, EOFError, SyntaxError,
-                    zipfile.BadZipFile, zlib.error)
-# Sheet XML of the fast xlsx path: a cell of a non-numeric type (string,
-# inline string, bool, error, date) or a formula sends it to openpyxl.
-XLSX_SHEET = re.compile(r'xl/worksheets/sheet\d+\.xml')
-XLSX_NON_NUMERIC_MARKS = tuple(
-    f' t={quote}{kind}{quote}'.encode() for quote in '"\''
-    for kind in ('s', 'str', 'inlineStr', 'b', 'e', 'd')) + (b'<f>', b'<f ')
-XLSX_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-XLSX_VALUE = re.compile(rb'<v>([^<]*)</v>')
+EMPTY_CELL = ''  # python-calamine's value of an empty cell
 SubjectSpec = Union[Mapping[str, str], str, Path, None]
 HeldOut = Union[float, Sequence[str]]
 
@@ -248,10 +238,7 @@ def _parse_segment(row: Sequence[str], frame_base: int) -> Segment:
 def read_openpose_xlsx(path: Path) -> np.ndarray:
     """Read a MiGA 2025 ``<id>_openpose.xlsx`` skeleton sheet.
 
-    A workbook with one sheet of plain numeric cells (what the release
-    holds) is parsed straight from its XML, as openpyxl's per-cell objects
-    are slow for sheets of this size; any other workbook (text or formula
-    cells, several sheets, prefixed XML) is read with openpyxl.
+    The workbook is read with python-calamine (Rust calamine).
 
     Args:
         path (Path): The workbook; its first sheet has one row per frame and
@@ -261,10 +248,10 @@ def read_openpose_xlsx(path: Path) -> np.ndarray:
         np.ndarray: float32 (T, 137, 3) ``(x, y, c)``.
     """
     try:
-        rows = _read_numeric_sheet(path)
-        if rows is None:
-            rows = _read_sheet_with_openpyxl(path)
-    except XLSX_READ_ERRORS as err:
+        workbook = CalamineWorkbook.from_path(str(path))
+        rows = workbook.get_sheet_by_index(0).to_python(
+            skip_empty_area=False)
+    except (CalamineError, OSError) as err:
         raise SampleError(
             f'cannot read {path.name} ({type(err).__name__}: {err}); the '
             'file is damaged or truncated: copy it again from the release'
@@ -272,59 +259,15 @@ def read_openpose_xlsx(path: Path) -> np.ndarray:
     return _rows_to_joints(rows, path.name)
 
 
-def _read_numeric_sheet(path: Path) -> Optional[List[list]]:
-    """Cell values (bytes) per row of a one-sheet all-numeric workbook.
-
-    Returns None when the workbook is not of that simple kind. Rows missing
-    from the XML (empty rows) come back as empty lists.
-    """
-    with zipfile.ZipFile(path) as archive:
-        sheets = [name for name in archive.namelist()
-                  if XLSX_SHEET.fullmatch(name)]
-        if len(sheets) != 1:
-            return None
-        xml = archive.read(sheets[0])
-    start, end = xml.find(b'<sheetData>'), xml.find(b'</sheetData>')
-    if start < 0 or end < 0 or any(mark in xml
-                                   for mark in XLSX_NON_NUMERIC_MARKS):
-        return None
-    rows: List[list] = []
-    for chunk in xml[start:end].split(b'<row')[1:]:
-        attributes, _, body = chunk.partition(b'>')
-        number = XLSX_ROW_NUMBER.search(attributes)
-        while number and len(rows) < int(number.group(1)) - 1:
-            rows.append([])
-        rows.append([] if attributes.endswith(b'/') else
-                    XLSX_VALUE.findall(body))
-    return rows or None
-
-
-def _read_sheet_with_openpyxl(path: Path) -> List[tuple]:
-    try:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-    except ImportError:
-        raise ImportError('Reading MiGA 2025 .xlsx skeletons needs openpyxl: '
-                          'pip install openpyxl') from None
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True,
-                                          data_only=True)
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-        workbook.close()
-    except InvalidFileException as err:
-        raise OSError(str(err)) from None
-    return rows
-
-
-def _rows_to_joints(rows: List[tuple], file_name: str) -> np.ndarray:
+def _rows_to_joints(rows: List[list], file_name: str) -> np.ndarray:
     layout = get_layout('openpose137')
     width = layout.num_joints * 3
-    while rows and all(cell is None for cell in rows[-1]):
+    while rows and all(cell == EMPTY_CELL for cell in rows[-1]):
         rows.pop()
     if not rows:
         raise SampleError(f'{file_name} has no rows')
     for index, row in enumerate(rows):
-        cells = [cell for cell in row if cell is not None]
+        cells = [cell for cell in row if cell != EMPTY_CELL]
         if len(cells) != width:
             raise SampleError(
                 f'{file_name} row {index + 1} has {len(cells)} values, '
