@@ -238,20 +238,24 @@ def _held_out(text: str):
 
 @command('prepare-imigue')
 def run_prepare_imigue(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.data.releases import imigue, openpose_json
-    common = dict(val_subjects=_held_out(args.val_subjects),
-                  test_subjects=[s for s in args.test_subjects.split(',')
-                                 if s],
-                  subjects=args.subjects, seed=args.seed)
+    from m2hen_mmaction.data.releases.common import ConvertOptions
+    from m2hen_mmaction.data.releases.miga2023 import convert_miga2023
+    from m2hen_mmaction.data.releases.miga2025 import convert_miga2025
+    from m2hen_mmaction.data.releases.openpose_json import \
+        convert_openpose_json
+    options = ConvertOptions(
+        val_subjects=_held_out(args.val_subjects),
+        test_subjects=[s for s in args.test_subjects.split(',') if s],
+        subjects=args.subjects, seed=args.seed)
     if args.format == 'miga2025':
-        report = imigue.convert_miga2025(args.src_dir, args.out,
-                                         video_dir=args.video_dir, **common)
+        report = convert_miga2025(args.src_dir, args.out, options,
+                                  video_dir=args.video_dir)
     elif args.format == 'miga2023':
-        report = imigue.convert_miga2023(args.src_dir, args.out, **common)
+        report = convert_miga2023(args.src_dir, args.out, options)
     else:
-        report = openpose_json.convert_openpose_json(
-            args.src_dir, args.out, label_dir=args.label_dir,
-            video_dir=args.video_dir, **common)
+        report = convert_openpose_json(
+            args.src_dir, args.out, options, label_dir=args.label_dir,
+            video_dir=args.video_dir)
     print(report.format())
     return 1 if not report.files else 0
 

@@ -8,15 +8,25 @@ import numpy as np
 import openpyxl
 import pytest
 
-from m2hen_mmaction.data.releases.imigue import (IMIGUE_CLASSES, OPENPOSE137_FILE,
-                              OPENPOSE22_FILE, assign_splits,
-                              convert_miga2023, convert_miga2025,
-                              cut_segments, map_raw_label, read_label_csv,
-                              read_openpose_xlsx, summarize)
+from m2hen_mmaction.data.releases.common import (IMIGUE_CLASSES,
+                                                 OPENPOSE137_FILE,
+                                                 OPENPOSE22_FILE,
+                                                 ConvertOptions, map_raw_label,
+                                                 read_label_csv, summarize)
+from m2hen_mmaction.data.releases.miga2023 import convert_miga2023
+from m2hen_mmaction.data.releases.miga2025 import (convert_miga2025,
+                                                   read_openpose_xlsx)
 from m2hen_mmaction.data.releases.openpose_json import convert_openpose_json
+from m2hen_mmaction.data.releases.splits import assign_splits
+from m2hen_mmaction.data.releases.video import cut_segments
 from m2hen_mmaction.grouping.parts import split_parts
 
 V = 137
+
+
+def quiet(**options):
+    """ConvertOptions without progress bars."""
+    return ConvertOptions(progress=False, **options)
 
 
 def make_skeleton(num_frames, seed, num_joints=V):
@@ -133,11 +143,10 @@ def test_miga2025_round_trip_and_splits(tmp_path):
         write_miga2025_video(src / folder, video_id, skeletons[video_id],
                              [(99, 0, 9), (1, 10, 23)])
     with pytest.raises(ValueError, match=r"test_subjects \['9999'\] are not"):
-        convert_miga2025(src, tmp_path / 'out', test_subjects=['9999'],
-                         progress=False)
+        convert_miga2025(src, tmp_path / 'out', quiet(test_subjects=['9999']))
     assert not (tmp_path / 'out').exists()  # checked before converting
-    report = convert_miga2025(src, tmp_path / 'out', val_subjects=['0002'],
-                              progress=False)
+    report = convert_miga2025(src, tmp_path / 'out',
+                              quiet(val_subjects=['0002']))
     assert report.errors == [] and report.warnings == []
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     anns = by_id(data)
@@ -164,8 +173,8 @@ def test_miga2025_round_trip_and_splits(tmp_path):
     assert summary['counts']['train'][31] == 2
     assert summary['parts'] is None and 'no training' in summary['parts_note']
     (tmp_path / 'subjects.csv').write_text('0001,P1\n0002,P1\n0003,P2\n')
-    convert_miga2025(src, tmp_path / 'by_subject', val_subjects=['P1'],
-                     subjects=tmp_path / 'subjects.csv', progress=False)
+    convert_miga2025(src, tmp_path / 'by_subject', quiet(
+        val_subjects=['P1'], subjects=tmp_path / 'subjects.csv'))
     split = load_pkl(tmp_path / 'by_subject' / OPENPOSE137_FILE)['split']
     assert split['val'] == ['0001_000', '0001_001', '0002_000', '0002_001']
     assert split['train'] == ['0003_000', '0003_001']
@@ -192,8 +201,7 @@ def test_miga2025_bad_input_is_reported_not_dropped(tmp_path):
     write_miga2025_video(src, 'nolabel', make_skeleton(20, seed=5), [])
     (src / 'nolabel' / 'nolabel_label.csv').unlink()
 
-    report = convert_miga2025(src, tmp_path / 'out', val_subjects=0.0,
-                              progress=False)
+    report = convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0))
 
     anns = by_id(load_pkl(tmp_path / 'out' / OPENPOSE137_FILE))
     assert sorted(anns) == ['empty_001', 'good_000']
@@ -246,8 +254,8 @@ def test_miga2025_with_rgb_keeps_only_samples_with_clips(tmp_path):
     write_video(videos / 'v2.mp4', 20)  # second segment past its end
     (videos / 'v3.mp4').write_bytes(b'\0' * 500)  # cannot be decoded
 
-    report = convert_miga2025(src, tmp_path / 'out', video_dir=videos,
-                              val_subjects=0.0, progress=False)
+    report = convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0),
+                              video_dir=videos)
 
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     assert sorted(by_id(data)) == ['v1_000', 'v1_001', 'v2_000']
@@ -290,7 +298,7 @@ def test_openpose_json_round_trip(tmp_path):
     write_csv(other / 'clipB_label.csv', [(2, 0, 0)])
 
     report = convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
-                                   val_subjects=['clipB'], progress=False)
+                                   quiet(val_subjects=['clipB']))
 
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     ann = by_id(data)['clipA_000']
@@ -315,7 +323,7 @@ def test_openpose_json_rejects_coco_body(tmp_path):
         dict(people=[dict(pose_keypoints_2d=[1.0] * 54)])))
     write_csv(folder / 'vid_label.csv', [(1, 0, 0)])
     report = convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
-                                   val_subjects=0.0, progress=False)
+                                   quiet(val_subjects=0.0))
     assert report.num_converted == 0
     assert [p.sample for p in report.errors] == ['vid']
     assert 'pose_keypoints_2d has 54 values' in report.errors[0].message
@@ -339,8 +347,8 @@ def test_miga2023_round_trip(tmp_path):
     test = rng.uniform(0.05, 0.95, (1, 3, 90, 22, 1)).astype(np.float32)
     write_miga2023(tmp_path, 'test', test, ['t1_0'], [9])
 
-    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=['s2'],
-                              progress=False)
+    report = convert_miga2023(tmp_path, tmp_path / 'out',
+                              quiet(val_subjects=['s2']))
 
     out = load_pkl(tmp_path / 'out' / OPENPOSE22_FILE)
     anns = by_id(out)
@@ -364,12 +372,11 @@ def test_miga2023_bad_files(tmp_path):
     write_miga2023(tmp_path, 'extra', np.ones((1, 3, 4, 22, 1)), ['e'], [1])
     (tmp_path / 'empty').mkdir()
     with pytest.raises(FileNotFoundError, match='no \\*_data.npy'):
-        convert_miga2023(tmp_path / 'empty', tmp_path / 'o2', progress=False)
+        convert_miga2023(tmp_path / 'empty', tmp_path / 'o2', quiet())
     with pytest.raises(FileNotFoundError, match='is not a folder'):
-        convert_miga2023(tmp_path / 'nowhere', tmp_path / 'o2',
-                         progress=False)
-    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=0.0,
-                              progress=False)
+        convert_miga2023(tmp_path / 'nowhere', tmp_path / 'o2', quiet())
+    report = convert_miga2023(tmp_path, tmp_path / 'out',
+                              quiet(val_subjects=0.0))
     errors = {p.sample: p.message for p in report.errors}
     assert 'train_label.pkl: not a readable pickle' in errors['train_data.npy']
     assert 'cannot tell which split' in errors['extra_data.npy']
@@ -424,8 +431,8 @@ def test_miga2023_label_pickle_cannot_run_code(tmp_path):
     target = tmp_path / 'created_by_label_file'
     write_miga2023(tmp_path, 'train', np.ones((1, 3, 4, 22, 1)), ['s1_0'],
                    [TouchOnLoad(target)])
-    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=0.0,
-                              progress=False)
+    report = convert_miga2023(tmp_path, tmp_path / 'out',
+                              quiet(val_subjects=0.0))
     assert not target.exists()
     message = {p.sample: p.message for p in report.errors}['train_data.npy']
     assert 'train_label.pkl' in message and 'io.open' in message

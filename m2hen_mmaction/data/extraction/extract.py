@@ -6,8 +6,8 @@ model, so ``model_complexity=1`` works offline; the lite (0) and heavy (2)
 pose models are downloaded by MediaPipe on first use and fail offline.
 
 Each frame's landmarks are mapped to OpenPose's 137 joints by
-:mod:`m2hen_mmaction.data.extraction.mediapipe_to_openpose`; Holistic tracks the most prominent
-person, so M = 1. :func:`extract_skeletons` writes a PoseDataset pickle for a
+:mod:`m2hen_mmaction.data.extraction.mediapipe_to_openpose`; Holistic
+tracks the most prominent person, so M = 1. :func:`extract_skeletons` writes a PoseDataset pickle for a
 folder of videos; a video that cannot be decoded or shows no person in any
 frame is reported and skipped, the batch goes on.
 """
@@ -19,10 +19,12 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 import numpy as np
 from tqdm import tqdm
 
-from m2hen_mmaction.data.releases.imigue import (VIDEO_EXTENSIONS, ConversionReport, Problem,
-                              SampleError, clip_annotation,
-                              count_empty_frames, first_line)
-from m2hen_mmaction.data.extraction.mediapipe_to_openpose import holistic_to_openpose137
+from m2hen_mmaction.data.common import (VIDEO_EXTENSIONS, ConversionReport,
+                                        Problem, SampleError,
+                                        clip_annotation, count_empty_frames,
+                                        first_line, write_report)
+from m2hen_mmaction.data.extraction.mediapipe_to_openpose import \
+    holistic_to_openpose137
 
 POSE_MODEL_FILES = {0: 'pose_landmark_lite.tflite',
                     1: 'pose_landmark_full.tflite',
@@ -258,6 +260,5 @@ def _write(report: ConversionReport, annotations: list, out_pkl: Path,
     with open(out_pkl, 'wb') as f:
         pickle.dump(dict(split={split: ids}, annotations=annotations), f)
     report.summary = dict(totals={split: len(ids)})
-    report.files.update(annotations=out_pkl,
-                        report=out_pkl.parent / 'conversion_report.txt')
-    report.files['report'].write_text(report.format(max_items=None) + '\n')
+    report.files['annotations'] = out_pkl
+    write_report(report)
