@@ -4,17 +4,22 @@ The release converters (:mod:`m2hen_mmaction.data.releases`) and MediaPipe
 extraction (:mod:`m2hen_mmaction.data.extraction`) turn their input into
 MMAction2 PoseDataset annotations (:func:`clip_annotation`). Bad input never
 stops a conversion: each unusable file or sample becomes a :class:`Problem`
-in the :class:`ConversionReport`.
+in the :class:`ConversionReport`. A conversion that converted nothing, or
+skipped more than ``max_skipped`` of its items, fails with a
+:class:`ConversionError` before any dataset is written
+(:func:`check_skipped`).
 """
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 SPLITS = ('train', 'val', 'test')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
 REPORT_FILE = 'conversion_report.txt'
+PathLike = Union[str, Path]
 
 
 class SampleError(ValueError):
@@ -82,6 +87,20 @@ class ConversionReport:
         return '\n'.join(lines)
 
 
+class ConversionError(ValueError):
+    """A conversion that must not leave a dataset behind.
+
+    Args:
+        message (str): One line: what happened and what to do.
+        report (ConversionReport): Every problem met; its report file is
+            written, nothing else.
+    """
+
+    def __init__(self, message: str, report: ConversionReport):
+        super().__init__(message)
+        self.report = report
+
+
 def format_summary(summary: dict) -> str:
     """A text table: class, count per split, part letter."""
     part_of = {}
@@ -100,12 +119,73 @@ def format_summary(summary: dict) -> str:
     return '\n'.join(lines)
 
 
+def check_max_skipped(max_skipped: float) -> None:
+    """Reject a ``max_skipped`` outside [0, 1] before any work is done."""
+    if not 0 <= max_skipped <= 1:
+        raise ValueError(f'max_skipped={max_skipped} must be a fraction in '
+                         '[0, 1] (e.g. 0.5: fail when over half is skipped)')
+
+
+def check_skipped(report: ConversionReport, num_converted: int,
+                  max_skipped: float) -> None:
+    """Fail a conversion that converted nothing or skipped too much.
+
+    An item is a sample or, when a whole file is unreadable, that file.
+    On failure only the report file is written.
+
+    Args:
+        report (ConversionReport): Its ``errors`` are the skipped items.
+        num_converted (int): Samples that would be written.
+        max_skipped (float): Largest allowed skipped / (converted +
+            skipped).
+
+    Raises:
+        ConversionError: Nothing converted, or too much skipped.
+    """
+    skipped = len(report.errors)
+    total = skipped + num_converted
+    if num_converted and skipped <= max_skipped * total:
+        return
+    write_report(report)
+    what = ('converted nothing' if not num_converted else
+            f'skipped {skipped} of {total} items ({skipped / total:.0%}), '
+            f'more than max_skipped={max_skipped:g}')
+    raise ConversionError(
+        f'{report.source}: {what}; no dataset written (problems listed in '
+        f'{report.files["report"]}); fix the input or, to keep what '
+        'converts, raise max_skipped', report)
+
+
 def write_report(report: ConversionReport) -> None:
     """Write every problem into ``<out_dir>/conversion_report.txt``."""
     out_dir = Path(report.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report.files['report'] = out_dir / REPORT_FILE
     report.files['report'].write_text(report.format(max_items=None) + '\n')
+
+
+def find_files(root: PathLike, match: Callable[[str], bool]) -> List[Path]:
+    """Files under ``root`` whose name ``match`` accepts, sorted.
+
+    Symlinked folders are followed (each real folder is read once, so a
+    link loop ends), as release and video trees are often assembled from
+    links.
+    """
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders.clear()
+            continue
+        seen.add(real)
+        subfolders.sort()
+        found += [Path(folder) / name for name in names if match(name)]
+    return sorted(found)
+
+
+def is_video(name: str) -> bool:
+    """Whether a file name has one of :data:`VIDEO_EXTENSIONS`."""
+    return Path(name).suffix.lower() in VIDEO_EXTENSIONS
 
 
 def clip_annotation(frame_dir: str, label: int, clip: np.ndarray,

@@ -8,6 +8,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from m2hen_mmaction.data.common import ConversionError
 from m2hen_mmaction.data.releases.common import (IMIGUE_CLASSES,
                                                  OPENPOSE137_FILE,
                                                  OPENPOSE22_FILE,
@@ -201,7 +202,15 @@ def test_miga2025_bad_input_is_reported_not_dropped(tmp_path):
     write_miga2025_video(src, 'nolabel', make_skeleton(20, seed=5), [])
     (src / 'nolabel' / 'nolabel_label.csv').unlink()
 
-    report = convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0))
+    with pytest.raises(ConversionError, match=(
+            r'MiGA 2025: skipped 7 of 9 items \(78%\), more than '
+            r'max_skipped=0.5; no dataset written')):
+        convert_miga2025(src, tmp_path / 'failed', quiet(val_subjects=0.0))
+    assert sorted(p.name for p in (tmp_path / 'failed').iterdir()) == [
+        'conversion_report.txt']
+
+    report = convert_miga2025(src, tmp_path / 'out',
+                              quiet(val_subjects=0.0, max_skipped=0.8))
 
     anns = by_id(load_pkl(tmp_path / 'out' / OPENPOSE137_FILE))
     assert sorted(anns) == ['empty_001', 'good_000']
@@ -322,8 +331,10 @@ def test_openpose_json_rejects_coco_body(tmp_path):
     (folder / 'vid_000000000000_keypoints.json').write_text(json.dumps(
         dict(people=[dict(pose_keypoints_2d=[1.0] * 54)])))
     write_csv(folder / 'vid_label.csv', [(1, 0, 0)])
-    report = convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
-                                   quiet(val_subjects=0.0))
+    with pytest.raises(ConversionError, match='converted nothing') as info:
+        convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
+                              quiet(val_subjects=0.0))
+    report = info.value.report
     assert report.num_converted == 0
     assert [p.sample for p in report.errors] == ['vid']
     assert 'pose_keypoints_2d has 54 values' in report.errors[0].message
@@ -375,12 +386,12 @@ def test_miga2023_bad_files(tmp_path):
         convert_miga2023(tmp_path / 'empty', tmp_path / 'o2', quiet())
     with pytest.raises(FileNotFoundError, match='is not a folder'):
         convert_miga2023(tmp_path / 'nowhere', tmp_path / 'o2', quiet())
-    report = convert_miga2023(tmp_path, tmp_path / 'out',
-                              quiet(val_subjects=0.0))
-    errors = {p.sample: p.message for p in report.errors}
+    with pytest.raises(ConversionError, match='converted nothing') as info:
+        convert_miga2023(tmp_path, tmp_path / 'out', quiet(val_subjects=0.0))
+    errors = {p.sample: p.message for p in info.value.report.errors}
     assert 'train_label.pkl: not a readable pickle' in errors['train_data.npy']
     assert 'cannot tell which split' in errors['extra_data.npy']
-    assert report.num_converted == 0
+    assert not (tmp_path / 'out' / OPENPOSE22_FILE).exists()
 
 
 def test_assign_splits_is_cross_subject():
@@ -431,9 +442,25 @@ def test_miga2023_label_pickle_cannot_run_code(tmp_path):
     target = tmp_path / 'created_by_label_file'
     write_miga2023(tmp_path, 'train', np.ones((1, 3, 4, 22, 1)), ['s1_0'],
                    [TouchOnLoad(target)])
-    report = convert_miga2023(tmp_path, tmp_path / 'out',
-                              quiet(val_subjects=0.0))
+    with pytest.raises(ConversionError) as info:
+        convert_miga2023(tmp_path, tmp_path / 'out', quiet(val_subjects=0.0))
     assert not target.exists()
-    message = {p.sample: p.message for p in report.errors}['train_data.npy']
+    message = {p.sample: p.message
+               for p in info.value.report.errors}['train_data.npy']
     assert 'train_label.pkl' in message and 'io.open' in message
-    assert report.num_converted == 0
+
+
+def test_symlinked_folders_are_followed_once(tmp_path):
+    real = tmp_path / 'disk'
+    write_miga2025_video(real, 'v1', make_skeleton(12, seed=1), [(2, 0, 11)])
+    write_miga2025_video(real, 'v2', make_skeleton(12, seed=2), [(3, 0, 11)])
+    src = tmp_path / 'release'
+    (src / 'train').mkdir(parents=True)
+    (src / 'train' / 'v1').symlink_to(real / 'v1', target_is_directory=True)
+    (src / 'test').symlink_to(real / 'v2', target_is_directory=True)
+    (real / 'v1' / 'loop').symlink_to(src, target_is_directory=True)
+
+    convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0))
+
+    data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
+    assert data['split'] == dict(train=['v1_000'], val=[], test=['v2_000'])

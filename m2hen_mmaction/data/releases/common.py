@@ -18,7 +18,9 @@ from typing import List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from m2hen_mmaction.data.common import (SPLITS, ConversionReport, Problem,
-                                        SampleError, write_report)
+                                        SampleError, check_max_skipped,
+                                        check_skipped, find_files,
+                                        write_report)
 from m2hen_mmaction.data.releases.splits import HeldOut, SubjectSpec
 from m2hen_mmaction.grouping.parts import split_parts
 
@@ -54,6 +56,9 @@ class ConvertOptions:
         img_shape (tuple[int, int]): ``(height, width)`` of the videos.
             Defaults to iMiGUE's (720, 1280).
         seed (int): Seed of the val-subject draw. Defaults to 0.
+        max_skipped (float): The conversion fails, writing no dataset, when
+            it skips more than this fraction of its items (samples, or
+            whole unreadable files) or converts nothing. Defaults to 0.5.
         progress (bool): Show progress bars. Defaults to True.
     """
     val_subjects: HeldOut = 0.2
@@ -61,16 +66,35 @@ class ConvertOptions:
     subjects: SubjectSpec = None
     img_shape: Tuple[int, int] = IMIGUE_IMG_SHAPE
     seed: int = 0
+    max_skipped: float = 0.5
     progress: bool = True
 
+    def __post_init__(self):
+        check_max_skipped(self.max_skipped)
+        if len(self.img_shape) != 2 or min(self.img_shape) <= 0:
+            raise ValueError(f'img_shape={tuple(self.img_shape)} must be '
+                             '(height, width) of the videos in pixels, e.g. '
+                             f'{IMIGUE_IMG_SHAPE}')
 
-def existing_dir(path: Union[str, Path]) -> Path:
-    """``path`` as a Path; raise if it is not a folder."""
-    root = Path(path)
+
+def release_files(src_dir: Union[str, Path], suffix: str,
+                  release: str) -> Tuple[Path, List[Path]]:
+    """The release root and every ``*<suffix>`` file under it.
+
+    Symlinked folders are followed.
+
+    Raises:
+        FileNotFoundError: ``src_dir`` is not a folder or holds no such file.
+    """
+    root = Path(src_dir)
     if not root.is_dir():
         raise FileNotFoundError(f'{root} is not a folder; point src_dir at '
                                 'the unpacked release')
-    return root
+    files = find_files(root, lambda name: name.endswith(suffix))
+    if not files:
+        raise FileNotFoundError(f'no *{suffix} under {root}; point src_dir '
+                                f'at the {release} release')
+    return root, files
 
 
 def map_raw_label(raw: int) -> int:
@@ -179,8 +203,16 @@ def _parts_of(train_counts: List[int]) -> Tuple[Optional[list], str]:
 
 def write_outputs(report: ConversionReport, annotations: List[dict],
                   split: Mapping[str, List[str]], ann_name: str,
+                  max_skipped: float,
                   classes: Sequence[str] = IMIGUE_CLASSES) -> None:
-    """Write pickle, classes.txt, summary.json and the report into out_dir."""
+    """Write pickle, classes.txt, summary.json and the report into out_dir.
+
+    Raises:
+        ConversionError: Nothing converted, or more than ``max_skipped``
+            skipped (see :func:`~m2hen_mmaction.data.common.check_skipped`);
+            only the report is written.
+    """
+    check_skipped(report, len(annotations), max_skipped)
     out_dir = Path(report.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report.summary = summarize(annotations, split, classes)

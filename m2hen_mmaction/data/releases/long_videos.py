@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from m2hen_mmaction.data.common import (VIDEO_EXTENSIONS, ConversionReport,
-                                        Problem, SampleError,
+                                        Problem, SampleError, check_skipped,
                                         clip_annotation, count_empty_frames)
 from m2hen_mmaction.data.releases.common import (OPENPOSE137_FILE,
                                                  ConvertOptions, Segment,
@@ -62,14 +62,24 @@ def convert_long_videos(videos: Sequence[VideoSource],
         videos (Sequence[VideoSource]): The long videos.
         out_dir (str | Path): Output folder.
         source (str): Name of the input format, for the report.
-        options (ConvertOptions): Splits, image size, seed, progress.
+        options (ConvertOptions): Splits, image size, seed,
+            ``max_skipped``, progress.
         video_dir (str | Path | None): Folder of the long RGB videos
-            (``<id>.mp4``); if given, clips are cut to ``out_dir/videos``.
+            (``<id>.mp4``, symlinked folders followed); if given, clips are
+            cut to ``out_dir/videos``.
         frame_base (int): Index of the first frame in the label csv.
 
     Returns:
         ConversionReport: Files written, summary and every problem met.
+
+    Raises:
+        ConversionError: Nothing converted or more than
+            ``options.max_skipped`` skipped, checked before the RGB clips
+            are cut and again before writing; no dataset is written.
     """
+    if frame_base < 0:
+        raise ValueError(f'frame_base={frame_base}: the label csv counts '
+                         'frames from 0 or 1')
     report = ConversionReport(source, Path(out_dir))
     rgb_videos = find_videos(video_dir) if video_dir is not None else None
     subject_of = load_subjects(options.subjects)
@@ -83,6 +93,7 @@ def convert_long_videos(videos: Sequence[VideoSource],
             annotations.append(ann)
             origin[ann['frame_dir']] = (video, segment)
     if rgb_videos is not None:
+        check_skipped(report, len(annotations), options.max_skipped)
         annotations = _attach_rgb(annotations, origin, rgb_videos,
                                   options.img_shape, report,
                                   options.progress)
@@ -95,7 +106,8 @@ def convert_long_videos(videos: Sequence[VideoSource],
     split, notes = assign_splits(groups, release, options.val_subjects,
                                  options.test_subjects, options.seed)
     report.notes += notes
-    write_outputs(report, annotations, split, OPENPOSE137_FILE)
+    write_outputs(report, annotations, split, OPENPOSE137_FILE,
+                  options.max_skipped)
     return report
 
 

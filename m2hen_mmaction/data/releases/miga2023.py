@@ -17,7 +17,7 @@ from m2hen_mmaction.data.common import (ConversionReport, Problem,
                                         SampleError, clip_annotation)
 from m2hen_mmaction.data.releases.common import (IMIGUE_CLASSES,
                                                  OPENPOSE22_FILE,
-                                                 ConvertOptions, existing_dir,
+                                                 ConvertOptions, release_files,
                                                  write_outputs)
 from m2hen_mmaction.data.releases.splits import (assign_splits,
                                                  load_subjects, split_in_name)
@@ -103,7 +103,8 @@ def convert_miga2023(src_dir: Union[str, Path],
             ``<prefix>_data.npy`` with ``<prefix>_label.pkl`` beside it.
         out_dir (str | Path): Output folder.
         options (ConvertOptions | None): Splits (``subjects`` maps groups
-            to subjects), image size, seed, progress; None: the defaults.
+            to subjects), image size, seed, ``max_skipped``, progress;
+            None: the defaults.
         group_regex (str): Regex whose first group, matched on a sample
             name, is the sample's video/subject group; names it does not
             match form their own group (the report warns when every sample
@@ -112,13 +113,13 @@ def convert_miga2023(src_dir: Union[str, Path],
 
     Returns:
         ConversionReport: Files written, summary and every problem met.
+
+    Raises:
+        ConversionError: Nothing converted or more than
+            ``options.max_skipped`` skipped; no dataset is written.
     """
     options = options or ConvertOptions()
-    root = existing_dir(src_dir)
-    data_files = sorted(root.rglob('*_data.npy'))
-    if not data_files:
-        raise FileNotFoundError(f'no *_data.npy under {root}; point src_dir '
-                                'at the MiGA 2023 release')
+    _, data_files = release_files(src_dir, '_data.npy', 'MiGA 2023')
     report = ConversionReport('MiGA 2023', Path(out_dir))
     annotations, release = [], {}
     for data_file in tqdm(data_files, desc='MiGA 2023', unit='file',
@@ -132,7 +133,8 @@ def convert_miga2023(src_dir: Union[str, Path],
     split, notes = assign_splits(groups, release, options.val_subjects,
                                  options.test_subjects, options.seed)
     report.notes += notes
-    write_outputs(report, annotations, split, OPENPOSE22_FILE)
+    write_outputs(report, annotations, split, OPENPOSE22_FILE,
+                  options.max_skipped)
     return report
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
 from m2hen_mmaction.data.common import ConversionReport, SampleError
-from m2hen_mmaction.data.releases.common import ConvertOptions, existing_dir
+from m2hen_mmaction.data.releases.common import ConvertOptions, release_files
 from m2hen_mmaction.data.releases.long_videos import (VideoSource,
                                                       convert_long_videos)
 from m2hen_mmaction.data.releases.splits import release_split_of
@@ -81,26 +81,26 @@ def convert_miga2025(src_dir: Union[str, Path],
     Args:
         src_dir (str | Path): Release root; ``<id>_openpose.xlsx`` files
             are found recursively, each with ``<id>_label.csv`` beside it.
-            A ``train``/``val``/``test`` folder on the way gives the split.
+                A ``train``/``val``/``test`` folder on the way gives the split;
+            symlinked folders are followed.
         out_dir (str | Path): Output folder.
         options (ConvertOptions | None): Splits, image size, seed,
-            progress; None: the defaults.
+            ``max_skipped``, progress; None: the defaults.
         video_dir (str | Path | None): Folder of the long RGB videos
             (``<id>.mp4``); if given, clips are cut to ``out_dir/videos``.
         frame_base (int): Index of the first frame in the label csv.
 
     Returns:
         ConversionReport: Files written, summary and every problem met.
+
+    Raises:
+        ConversionError: Nothing converted or more than
+            ``options.max_skipped`` skipped; no dataset is written.
     """
-    root = existing_dir(src_dir)
-    xlsx_files = {p.name[:-len(XLSX_SUFFIX)]: p
-                  for p in sorted(root.rglob('*' + XLSX_SUFFIX))}
-    if not xlsx_files:
-        raise FileNotFoundError(
-            f'no *{XLSX_SUFFIX} under {root}; point src_dir at the MiGA '
-            '2025 release (one folder per video)')
+    root, xlsx_files = release_files(src_dir, XLSX_SUFFIX, 'MiGA 2025')
     videos = []
-    for video_id, path in xlsx_files.items():
+    for path in xlsx_files:
+        video_id = path.name[:-len(XLSX_SUFFIX)]
         label_file = path.with_name(f'{video_id}_label.csv')
         videos.append(VideoSource(
             video_id, lambda path=path: (read_openpose_xlsx(path)[None], []),

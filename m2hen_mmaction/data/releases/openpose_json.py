@@ -18,7 +18,8 @@ from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
-from m2hen_mmaction.data.common import ConversionReport, SampleError
+from m2hen_mmaction.data.common import (ConversionReport, SampleError,
+                                        find_files)
 from m2hen_mmaction.data.releases.common import ConvertOptions
 from m2hen_mmaction.data.releases.long_videos import (VideoSource,
                                                       convert_long_videos)
@@ -136,8 +137,10 @@ def read_openpose_json_folder(folder: Union[str, Path], max_persons: int = 1
 
 
 def find_json_folders(root: Path) -> List[Path]:
-    """Every folder under ``root`` holding ``*.json`` files."""
-    return sorted({path.parent for path in root.rglob('*.json')})
+    """Every folder under ``root`` holding ``*.json`` files (symlinked
+    folders followed)."""
+    return sorted({path.parent for path in
+                   find_files(root, lambda name: name.endswith('.json'))})
 
 
 def convert_openpose_json(src_dir: Union[str, Path],
@@ -155,7 +158,7 @@ def convert_openpose_json(src_dir: Union[str, Path],
             A ``train``/``val``/``test`` folder above it gives the split.
         out_dir (str | Path): Output folder.
         options (ConvertOptions | None): Splits, image size, seed,
-            progress; None: the defaults.
+            ``max_skipped``, progress; None: the defaults.
         label_dir (str | Path | None): Folder of ``<id>_label.csv`` files;
             default: inside the video's folder or beside it.
         video_dir (str | Path | None): Long RGB videos to cut clips from.

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from m2hen_mmaction.data.common import VIDEO_EXTENSIONS, Problem, first_line
+from m2hen_mmaction.data.common import (Problem, find_files, first_line,
+                                        is_video)
 
 CLIP_WRITE_CHUNK = 64  # frames decoded at a time while cutting clips
 
@@ -88,10 +89,12 @@ def cut_segments(video_path: Union[str, Path],
 
 
 def find_videos(video_dir: Union[str, Path]) -> Dict[str, Path]:
-    """Map video id (file stem) -> path for every video under video_dir."""
+    """Map video id (file stem) -> path for every video under video_dir.
+
+    Symlinked folders are followed.
+    """
     root = Path(video_dir)
     if not root.is_dir():
         raise FileNotFoundError(f'video_dir {root} is not a folder; point it '
                                 'at the folder holding the long videos')
-    return {path.stem: path for path in sorted(root.rglob('*'))
-            if path.suffix.lower() in VIDEO_EXTENSIONS}
+    return {path.stem: path for path in find_files(root, is_video)}
