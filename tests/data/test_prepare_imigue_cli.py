@@ -6,11 +6,13 @@ import pickle
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 from test_releases import (OPENPOSE137_FILE, OPENPOSE22_FILE, by_id,
-                           make_skeleton, write_miga2023,
-                           write_miga2025_video, write_video)
+                           make_skeleton, write_csv, write_miga2023,
+                           write_miga2025_video, write_openpose_frame,
+                           write_video)
 
 from m2hen_mmaction.cli import main
 from m2hen_mmaction.data.releases.common import ConvertOptions
@@ -108,6 +110,36 @@ def test_miga2023_normalized_and_group_regex(tmp_path):
     assert 'coordinates taken as pixels' in done.stdout
 
 
+def test_openpose_json_label_dir_and_max_persons(tmp_path):
+    first, second = make_skeleton(6, seed=1), make_skeleton(6, seed=2)
+    second[..., 2] *= 0.5  # the less confident person
+    for video_id in ('clipA', 'clipB'):
+        folder = tmp_path / 'json' / video_id
+        folder.mkdir(parents=True)
+        for t in range(6):
+            write_openpose_frame(
+                folder / f'{video_id}_{t:012d}_keypoints.json',
+                [second[t], first[t]])
+    (tmp_path / 'labels').mkdir()
+    write_csv(tmp_path / 'labels' / 'clipA_label.csv', [(3, 0, 5)])
+    write_csv(tmp_path / 'labels' / 'clipB_label.csv', [(4, 1, 4)])
+
+    done = m2hen('prepare-imigue', 'openpose-json', 'json', '--out', 'out',
+                 '--label-dir', 'labels', '--max-persons', 2,
+                 '--val-subjects', 'clipB', cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = load(tmp_path / 'out' / OPENPOSE137_FILE)
+    assert data['split'] == dict(train=['clipA_000'], val=['clipB_000'],
+                                 test=[])
+    ann = by_id(data)['clipA_000']
+    assert ann['label'] == 2 and ann['keypoint'].shape == (2, 6, 137, 2)
+    np.testing.assert_allclose(ann['keypoint'][0], first[..., :2], rtol=1e-6)
+    np.testing.assert_allclose(ann['keypoint'][1], second[..., :2],
+                               rtol=1e-6)
+    assert by_id(data)['clipB_000']['total_frames'] == 4
+
+
 def test_options_of_another_format_and_bad_values_fail_before_work(
         tmp_path, capsys):
     (tmp_path / 'train_data.npy').write_bytes(b'')
@@ -141,14 +173,29 @@ def test_max_skipped_is_a_fraction():
         ConvertOptions(max_skipped=-0.1)
 
 
-def test_extract_on_undecodable_videos_fails_and_writes_nothing(tmp_path):
+def test_extract_reports_bad_videos_and_fails_when_none_converts(tmp_path):
     pytest.importorskip('mediapipe')
+    from test_extraction import portrait, write_frames
     (tmp_path / 'videos').mkdir()
+    write_frames(tmp_path / 'videos' / 'person.mp4',
+                 [cv2.resize(portrait(), (192, 224))] * 3)
     (tmp_path / 'videos' / 'broken.mp4').write_bytes(b'\0' * 300)
+    (tmp_path / 'labels.csv').write_text('person,5\n')
 
-    done = m2hen('extract', 'videos', 'out/skeletons.pkl', cwd=tmp_path)
+    done = m2hen('extract', 'videos', 'out/skeletons.pkl', '--labels',
+                 'labels.csv', cwd=tmp_path)  # 1 of 2 skipped: at the limit
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count('MediaPipe Holistic: converted 1 samples') == 1
+    assert 'broken.mp4: cannot decode broken.mp4' in done.stdout
+    data = load(tmp_path / 'out' / 'skeletons.pkl')
+    assert [(a['frame_dir'], a['label']) for a in data['annotations']] == [
+        ('person', 5)]
+
+    (tmp_path / 'videos' / 'person.mp4').unlink()
+    done = m2hen('extract', 'videos', 'none/skeletons.pkl', cwd=tmp_path)
 
     assert done.returncode == 1
-    assert 'broken.mp4: cannot decode broken.mp4' in done.stdout
     assert 'MediaPipe Holistic: converted nothing' in done.stderr
-    assert not (tmp_path / 'out' / 'skeletons.pkl').exists()
+    assert sorted(p.name for p in (tmp_path / 'none').iterdir()) == [
+        'conversion_report.txt']
