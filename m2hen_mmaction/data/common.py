@@ -150,10 +150,11 @@ def check_skipped(report: ConversionReport, num_converted: int,
     what = ('converted nothing' if not num_converted else
             f'skipped {skipped} of {total} items ({skipped / total:.0%}), '
             f'more than max_skipped={max_skipped:g}')
+    first = f'; first: {report.errors[0]}' if report.errors else ''
     raise ConversionError(
         f'{report.source}: {what}; no dataset written (problems listed in '
-        f'{report.files["report"]}); fix the input or, to keep what '
-        'converts, raise max_skipped', report)
+        f'{report.files["report"]}{first}); fix the input or, to keep '
+        'what converts, raise max_skipped', report)
 
 
 def write_report(report: ConversionReport) -> None:

@@ -2,7 +2,7 @@
 
 Every converter takes the release folder, the output folder and one
 :class:`ConvertOptions`, and writes into the output folder
-(:func:`write_outputs`): the annotation pickle, ``classes.txt`` (one name
+(:func:`split_and_write`): the annotation pickle, ``classes.txt`` (one name
 per line, line i = label i), ``summary.json`` (counts per class and split,
 parts A-D of group training) and ``conversion_report.txt``. Long-video
 formats also read label csv files (:func:`read_label_csv`).
@@ -21,7 +21,8 @@ from m2hen_mmaction.data.common import (SPLITS, ConversionReport, Problem,
                                         SampleError, check_max_skipped,
                                         check_skipped, find_files,
                                         write_report)
-from m2hen_mmaction.data.releases.splits import HeldOut, SubjectSpec
+from m2hen_mmaction.data.releases.splits import (HeldOut, SubjectSpec,
+                                                 assign_splits)
 from m2hen_mmaction.grouping.parts import split_parts
 
 IMIGUE_CLASSES = (
@@ -201,17 +202,44 @@ def _parts_of(train_counts: List[int]) -> Tuple[Optional[list], str]:
         return None, f'parts not computed: {err}'
 
 
-def write_outputs(report: ConversionReport, annotations: List[dict],
-                  split: Mapping[str, List[str]], ann_name: str,
-                  max_skipped: float,
-                  classes: Sequence[str] = IMIGUE_CLASSES) -> None:
-    """Write pickle, classes.txt, summary.json and the report into out_dir.
+def split_and_write(report: ConversionReport, annotations: List[dict],
+                    groups: Mapping[str, str],
+                    release_splits: Mapping[str, Optional[str]],
+                    ann_name: str, options: ConvertOptions
+                    ) -> ConversionReport:
+    """Split samples by subject and write the outputs into out_dir.
+
+    Args:
+        report (ConversionReport): Gets the split notes and written files.
+        annotations (list[dict]): The converted samples.
+        groups (Mapping[str, str]): Sample id -> subject id.
+        release_splits (Mapping[str, str | None]): Sample id -> split the
+            release gives, if any.
+        ann_name (str): File name of the annotation pickle.
+        options (ConvertOptions): Held-out subjects, seed, ``max_skipped``.
+
+    Returns:
+        ConversionReport: ``report``.
 
     Raises:
         ConversionError: Nothing converted, or more than ``max_skipped``
             skipped (see :func:`~m2hen_mmaction.data.common.check_skipped`);
             only the report is written.
     """
+    split, notes = assign_splits(groups, release_splits,
+                                 options.val_subjects, options.test_subjects,
+                                 options.seed)
+    report.notes += notes
+    write_outputs(report, annotations, split, ann_name, options.max_skipped)
+    return report
+
+
+def write_outputs(report: ConversionReport, annotations: List[dict],
+                  split: Mapping[str, List[str]], ann_name: str,
+                  max_skipped: float,
+                  classes: Sequence[str] = IMIGUE_CLASSES) -> None:
+    """Write pickle, classes.txt, summary.json and the report into out_dir,
+    unless :func:`~m2hen_mmaction.data.common.check_skipped` fails."""
     check_skipped(report, len(annotations), max_skipped)
     out_dir = Path(report.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

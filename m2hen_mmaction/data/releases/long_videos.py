@@ -23,9 +23,8 @@ from m2hen_mmaction.data.common import (VIDEO_EXTENSIONS, ConversionReport,
 from m2hen_mmaction.data.releases.common import (OPENPOSE137_FILE,
                                                  ConvertOptions, Segment,
                                                  read_label_csv,
-                                                 write_outputs)
-from m2hen_mmaction.data.releases.splits import (assign_splits,
-                                                 check_held_out,
+                                                 split_and_write)
+from m2hen_mmaction.data.releases.splits import (check_held_out,
                                                  load_subjects)
 from m2hen_mmaction.data.releases.video import cut_segments, find_videos
 
@@ -103,12 +102,8 @@ def convert_long_videos(videos: Sequence[VideoSource],
               for sample, video in video_of.items()}
     release = {sample: video.release_split
                for sample, video in video_of.items()}
-    split, notes = assign_splits(groups, release, options.val_subjects,
-                                 options.test_subjects, options.seed)
-    report.notes += notes
-    write_outputs(report, annotations, split, OPENPOSE137_FILE,
-                  options.max_skipped)
-    return report
+    return split_and_write(report, annotations, groups, release,
+                           OPENPOSE137_FILE, options)
 
 
 def _video_annotations(video: VideoSource, img_shape, frame_base: int,

@@ -18,9 +18,8 @@ from m2hen_mmaction.data.common import (ConversionReport, Problem,
 from m2hen_mmaction.data.releases.common import (IMIGUE_CLASSES,
                                                  OPENPOSE22_FILE,
                                                  ConvertOptions, release_files,
-                                                 write_outputs)
-from m2hen_mmaction.data.releases.splits import (assign_splits,
-                                                 load_subjects, split_in_name)
+                                                 split_and_write)
+from m2hen_mmaction.data.releases.splits import load_subjects, split_in_name
 from m2hen_mmaction.fileio import PickleLoadError, load_pickle
 from m2hen_mmaction.skeleton.layouts import get_layout
 
@@ -130,12 +129,8 @@ def convert_miga2023(src_dir: Union[str, Path],
             release[ann['frame_dir']] = split_in_name(data_file.name)
     groups = _groups(annotations, group_regex,
                      load_subjects(options.subjects), report)
-    split, notes = assign_splits(groups, release, options.val_subjects,
-                                 options.test_subjects, options.seed)
-    report.notes += notes
-    write_outputs(report, annotations, split, OPENPOSE22_FILE,
-                  options.max_skipped)
-    return report
+    return split_and_write(report, annotations, groups, release,
+                           OPENPOSE22_FILE, options)
 
 
 def _file_annotations(data_file: Path, img_shape: Tuple[int, int],
