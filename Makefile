@@ -31,6 +31,7 @@ benchmarks: venv
 	$(BIN)/python benchmarks/heatmaps.py
 	$(BIN)/python benchmarks/backbones.py
 	$(BIN)/python benchmarks/ehct.py
+	$(BIN)/python benchmarks/xlsx.py
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -74,10 +74,11 @@ setup(
         'opencv-python-headless',
         'matplotlib',
         'tqdm',
-        'openpyxl',  # the MiGA 2025 release is .xlsx
+        'python-calamine>=0.9',  # reads the MiGA 2025 release's .xlsx
     ],
     extras_require={
-        'dev': ['pytest', 'pytest-timeout', 'pytest-xdist'],
+        # openpyxl writes the .xlsx files of tests and benchmarks/xlsx.py
+        'dev': ['pytest', 'pytest-timeout', 'pytest-xdist', 'openpyxl'],
         'extract': ['mediapipe==0.10.14'],
     },
     entry_points={'console_scripts': ['m2hen=m2hen_mmaction.cli:main']},

@@ -232,22 +232,70 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+LONG_VIDEO_FORMATS = ('miga2025', 'openpose-json')
+# prepare-imigue options that only some formats take: dest -> formats
+FORMAT_OPTIONS = {'video_dir': LONG_VIDEO_FORMATS,
+                  'frame_base': LONG_VIDEO_FORMATS,
+                  'label_dir': ('openpose-json', ),
+                  'max_persons': ('openpose-json', ),
+                  'normalized': ('miga2023', ),
+                  'group_regex': ('miga2023', )}
+NORMALIZED = {'auto': None, 'yes': True, 'no': False}
+
+
+def _max_skipped_help(items: str) -> str:
+    return (f'fail (exit 1, no dataset written) when more than this '
+            f'fraction of the {items} is skipped; converting nothing always '
+            'fails (default: %(default)s)')
+
+
 def _add_prepare_imigue(sub) -> None:
-    p = sub.add_parser('prepare-imigue',
-                       help='convert an iMiGUE/MiGA release to a PoseDataset')
+    p = sub.add_parser(
+        'prepare-imigue',
+        help='convert an iMiGUE/MiGA release to a PoseDataset',
+        description='Convert an iMiGUE/MiGA release (or OpenPose JSON) into '
+        'an MMAction2 PoseDataset pickle, classes.txt, summary.json and '
+        'conversion_report.txt. Folder layouts and examples: '
+        'data_prep/imigue/README.md, data_prep/openpose_json/README.md.')
     p.add_argument('format', choices=('miga2025', 'miga2023', 'openpose-json'))
-    p.add_argument('src_dir', help='the release (or OpenPose JSON) folder')
+    p.add_argument('src_dir', help='the release (or OpenPose JSON) folder; '
+                   'symlinked folders are followed')
     p.add_argument('--out', default='data/imigue', help='output folder')
-    p.add_argument('--video-dir', help='long videos to cut RGB clips from')
-    p.add_argument('--label-dir', help='openpose-json: <id>_label.csv folder')
-    p.add_argument('--subjects', help='csv of video,subject (else a video is '
-                   'a subject)')
+    p.add_argument('--subjects', help='csv of id,subject rows: video id '
+                   '(or MiGA 2023 sample group) -> subject; default: a video '
+                   'or group is a subject')
     p.add_argument('--val-subjects', default='0.2',
-                   help='fraction or comma-separated ids held out for val')
+                   help='fraction or comma-separated ids held out for val '
+                   'when the release has no val split')
     p.add_argument('--test-subjects', default='',
                    help='comma-separated ids for test (if the release has '
                    'no test folder)')
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--img-shape', type=int, nargs=2,
+                   metavar=('HEIGHT', 'WIDTH'),
+                   help='video frame size in pixels (default: 720 1280)')
+    p.add_argument('--seed', type=int, default=0, help='seed of the val draw')
+    p.add_argument('--max-skipped', type=float, default=0.5,
+                   help=_max_skipped_help(
+                       'samples (or whole unreadable files)'))
+    long = p.add_argument_group('miga2025 and openpose-json')
+    long.add_argument('--video-dir', help='long videos to cut RGB clips '
+                      'from (symlinked folders followed)')
+    long.add_argument('--frame-base', type=int,
+                      help='index of the first frame in the label csv '
+                      '(default: 0)')
+    openpose = p.add_argument_group('openpose-json')
+    openpose.add_argument('--label-dir', help='folder of <id>_label.csv files '
+                          '(default: in or beside each video\'s JSON '
+                          'folder)')
+    openpose.add_argument('--max-persons', type=int,
+                          help='people kept per frame (default: 1)')
+    miga2023 = p.add_argument_group('miga2023')
+    miga2023.add_argument('--normalized', choices=tuple(NORMALIZED),
+                          help='whether x, y are in [0, 1] (default: auto, '
+                          'guessed from the values)')
+    miga2023.add_argument('--group-regex',
+                          help='regex whose first group of a sample name is '
+                          'its video/subject group (default: ^(.*)_\\d+$)')
 
 
 def _held_out(text: str):
@@ -257,43 +305,90 @@ def _held_out(text: str):
         return [s for s in text.split(',') if s]
 
 
+def _format_arguments(args: argparse.Namespace) -> dict:
+    """The given format-specific options as keyword arguments.
+
+    Raises:
+        ValueError: An option does not apply to ``args.format``.
+    """
+    given = {dest: getattr(args, dest) for dest in FORMAT_OPTIONS
+             if getattr(args, dest) is not None}
+    for dest in given:
+        if args.format not in FORMAT_OPTIONS[dest]:
+            raise ValueError(
+                f'--{dest.replace("_", "-")} applies to '
+                f'{" and ".join(FORMAT_OPTIONS[dest])}, not {args.format}')
+    if 'normalized' in given:
+        given['normalized'] = NORMALIZED[given['normalized']]
+    return given
+
+
+def _convert_options(args: argparse.Namespace):
+    from m2hen_mmaction.data.releases.common import ConvertOptions
+    shape = dict(img_shape=tuple(args.img_shape)) if args.img_shape else {}
+    return ConvertOptions(
+        val_subjects=_held_out(args.val_subjects),
+        test_subjects=[s for s in args.test_subjects.split(',') if s],
+        subjects=args.subjects, seed=args.seed,
+        max_skipped=args.max_skipped, **shape)
+
+
+def _run_converter(name: str, convert: Callable) -> int:
+    """Run a converter; print its report once, or its one-line error.
+
+    Returns:
+        int: 0 on success, 1 when the input or the conversion failed.
+    """
+    from m2hen_mmaction.data.common import ConversionError
+    try:
+        report = convert()
+    except ConversionError as err:
+        print(err.report.format())
+        print(f'm2hen {name}: error: {err}', file=sys.stderr)
+        return 1
+    except (ImportError, OSError, ValueError) as err:
+        print(f'm2hen {name}: error: {err}', file=sys.stderr)
+        return 1
+    print(report.format())
+    return 0
+
+
 @command('prepare-imigue')
 def run_prepare_imigue(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.data.releases import imigue, openpose_json
-    common = dict(val_subjects=_held_out(args.val_subjects),
-                  test_subjects=[s for s in args.test_subjects.split(',')
-                                 if s],
-                  subjects=args.subjects, seed=args.seed)
-    if args.format == 'miga2025':
-        report = imigue.convert_miga2025(args.src_dir, args.out,
-                                         video_dir=args.video_dir, **common)
-    elif args.format == 'miga2023':
-        report = imigue.convert_miga2023(args.src_dir, args.out, **common)
-    else:
-        report = openpose_json.convert_openpose_json(
-            args.src_dir, args.out, label_dir=args.label_dir,
-            video_dir=args.video_dir, **common)
-    print(report.format())
-    return 1 if not report.files else 0
+    from m2hen_mmaction.data.releases.miga2023 import convert_miga2023
+    from m2hen_mmaction.data.releases.miga2025 import convert_miga2025
+    from m2hen_mmaction.data.releases.openpose_json import \
+        convert_openpose_json
+    converters = {'miga2025': convert_miga2025,
+                  'miga2023': convert_miga2023,
+                  'openpose-json': convert_openpose_json}
+    return _run_converter('prepare-imigue', lambda: converters[args.format](
+        args.src_dir, args.out, _convert_options(args),
+        **_format_arguments(args)))
 
 
 def _add_extract(sub) -> None:
-    p = sub.add_parser('extract', help='MediaPipe skeletons (openpose137) '
-                       'from a folder of videos (needs the [extract] extra)')
+    p = sub.add_parser(
+        'extract', help='MediaPipe skeletons (openpose137) from a folder of '
+        'videos (needs the [extract] extra)',
+        description='Extract openpose137 skeletons with MediaPipe Holistic '
+        'from every video under VIDEO_DIR (symlinked folders followed) into '
+        'a PoseDataset pickle; see data_prep/own_videos/README.md.')
     p.add_argument('video_dir')
     p.add_argument('out_pkl')
     p.add_argument('--labels', help='csv of video_stem,class_index')
     p.add_argument('--split', default='test')
     p.add_argument('--stride', type=int, default=1)
+    p.add_argument('--max-skipped', type=float, default=0.5,
+                   help=_max_skipped_help('videos'))
 
 
 @command('extract')
 def run_extract(args: argparse.Namespace) -> int:
     from m2hen_mmaction.data.extraction.extract import extract_skeletons
-    report = extract_skeletons(args.video_dir, args.out_pkl, args.labels,
-                               split=args.split, stride=args.stride)
-    print(report.format())
-    return 0
+    return _run_converter('extract', lambda: extract_skeletons(
+        args.video_dir, args.out_pkl, args.labels, split=args.split,
+        stride=args.stride, max_skipped=args.max_skipped))
 
 
 def _add_predict(sub) -> None:

@@ -230,7 +230,7 @@ def test_extract_skeletons_batch_reports_each_video(tmp_path):
 
     report = extract_skeletons(videos, tmp_path / 'out' / 'skeletons.pkl',
                                labels=tmp_path / 'labels.csv', stride=2,
-                               progress=False)
+                               max_skipped=0.7, progress=False)
 
     with open(tmp_path / 'out' / 'skeletons.pkl', 'rb') as f:
         data = pickle.load(f)

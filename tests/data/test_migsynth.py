@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmaction.registry import DATASETS
 
-from m2hen_mmaction.data.releases.imigue import IMIGUE_CLASSES
+from m2hen_mmaction.data.releases.common import IMIGUE_CLASSES
 from m2hen_mmaction.data.migsynth.generate import (CLASS_NAMES, SPLITS, build_migsynth,
                                 class_counts, generate_annotations,
                                 make_subjects, plan_clips, synthesize_clip)

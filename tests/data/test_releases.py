@@ -8,15 +8,26 @@ import numpy as np
 import openpyxl
 import pytest
 
-from m2hen_mmaction.data.releases.imigue import (IMIGUE_CLASSES, OPENPOSE137_FILE,
-                              OPENPOSE22_FILE, assign_splits,
-                              convert_miga2023, convert_miga2025,
-                              cut_segments, map_raw_label, read_label_csv,
-                              read_openpose_xlsx, summarize)
+from m2hen_mmaction.data.common import ConversionError
+from m2hen_mmaction.data.releases.common import (IMIGUE_CLASSES,
+                                                 OPENPOSE137_FILE,
+                                                 OPENPOSE22_FILE,
+                                                 ConvertOptions, map_raw_label,
+                                                 read_label_csv, summarize)
+from m2hen_mmaction.data.releases.miga2023 import convert_miga2023
+from m2hen_mmaction.data.releases.miga2025 import (convert_miga2025,
+                                                   read_openpose_xlsx)
 from m2hen_mmaction.data.releases.openpose_json import convert_openpose_json
+from m2hen_mmaction.data.releases.splits import assign_splits
+from m2hen_mmaction.data.releases.video import cut_segments
 from m2hen_mmaction.grouping.parts import split_parts
 
 V = 137
+
+
+def quiet(**options):
+    """ConvertOptions without progress bars."""
+    return ConvertOptions(progress=False, **options)
 
 
 def make_skeleton(num_frames, seed, num_joints=V):
@@ -95,15 +106,15 @@ def test_read_label_csv_header_and_bad_rows(tmp_path):
     assert 'not a number' in problems[2].message
 
 
-def test_xlsx_text_cells_take_the_openpyxl_path_with_equal_values(tmp_path):
+def test_xlsx_numbers_as_text_cells_and_gaps(tmp_path):
     skeleton = make_skeleton(3, seed=9)
-    write_xlsx(tmp_path / 'fast.xlsx', skeleton)
+    write_xlsx(tmp_path / 'numbers.xlsx', skeleton)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
     for frame in skeleton.reshape(3, -1):
         sheet.append([str(frame[0])] + [float(v) for v in frame[1:]])
     workbook.save(tmp_path / 'text.xlsx')
-    for name in ('fast.xlsx', 'text.xlsx'):
+    for name in ('numbers.xlsx', 'text.xlsx'):
         np.testing.assert_array_equal(read_openpose_xlsx(tmp_path / name),
                                       skeleton)
     workbook = openpyxl.Workbook()
@@ -113,6 +124,15 @@ def test_xlsx_text_cells_take_the_openpyxl_path_with_equal_values(tmp_path):
     workbook.save(tmp_path / 'gap.xlsx')  # row 2 is missing
     with pytest.raises(ValueError, match='gap.xlsx row 2 has 0 values'):
         read_openpose_xlsx(tmp_path / 'gap.xlsx')
+    workbook.active.cell(2, 1, 'n/a')
+    for column in range(2, 412):
+        workbook.active.cell(2, column, 1.0)
+    workbook.save(tmp_path / 'word.xlsx')
+    with pytest.raises(ValueError, match='word.xlsx holds a non-numeric'):
+        read_openpose_xlsx(tmp_path / 'word.xlsx')
+    (tmp_path / 'csv.xlsx').write_text('1,2,3\n')
+    with pytest.raises(ValueError, match='cannot read csv.xlsx .*copy it'):
+        read_openpose_xlsx(tmp_path / 'csv.xlsx')
 
 
 def test_miga2025_round_trip_and_splits(tmp_path):
@@ -124,11 +144,10 @@ def test_miga2025_round_trip_and_splits(tmp_path):
         write_miga2025_video(src / folder, video_id, skeletons[video_id],
                              [(99, 0, 9), (1, 10, 23)])
     with pytest.raises(ValueError, match=r"test_subjects \['9999'\] are not"):
-        convert_miga2025(src, tmp_path / 'out', test_subjects=['9999'],
-                         progress=False)
+        convert_miga2025(src, tmp_path / 'out', quiet(test_subjects=['9999']))
     assert not (tmp_path / 'out').exists()  # checked before converting
-    report = convert_miga2025(src, tmp_path / 'out', val_subjects=['0002'],
-                              progress=False)
+    report = convert_miga2025(src, tmp_path / 'out',
+                              quiet(val_subjects=['0002']))
     assert report.errors == [] and report.warnings == []
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     anns = by_id(data)
@@ -155,8 +174,8 @@ def test_miga2025_round_trip_and_splits(tmp_path):
     assert summary['counts']['train'][31] == 2
     assert summary['parts'] is None and 'no training' in summary['parts_note']
     (tmp_path / 'subjects.csv').write_text('0001,P1\n0002,P1\n0003,P2\n')
-    convert_miga2025(src, tmp_path / 'by_subject', val_subjects=['P1'],
-                     subjects=tmp_path / 'subjects.csv', progress=False)
+    convert_miga2025(src, tmp_path / 'by_subject', quiet(
+        val_subjects=['P1'], subjects=tmp_path / 'subjects.csv'))
     split = load_pkl(tmp_path / 'by_subject' / OPENPOSE137_FILE)['split']
     assert split['val'] == ['0001_000', '0001_001', '0002_000', '0002_001']
     assert split['train'] == ['0003_000', '0003_001']
@@ -183,8 +202,15 @@ def test_miga2025_bad_input_is_reported_not_dropped(tmp_path):
     write_miga2025_video(src, 'nolabel', make_skeleton(20, seed=5), [])
     (src / 'nolabel' / 'nolabel_label.csv').unlink()
 
-    report = convert_miga2025(src, tmp_path / 'out', val_subjects=0.0,
-                              progress=False)
+    with pytest.raises(ConversionError, match=(
+            r'MiGA 2025: skipped 7 of 9 items \(78%\), more than '
+            r'max_skipped=0.5; no dataset written')):
+        convert_miga2025(src, tmp_path / 'failed', quiet(val_subjects=0.0))
+    assert sorted(p.name for p in (tmp_path / 'failed').iterdir()) == [
+        'conversion_report.txt']
+
+    report = convert_miga2025(src, tmp_path / 'out',
+                              quiet(val_subjects=0.0, max_skipped=0.8))
 
     anns = by_id(load_pkl(tmp_path / 'out' / OPENPOSE137_FILE))
     assert sorted(anns) == ['empty_001', 'good_000']
@@ -237,8 +263,8 @@ def test_miga2025_with_rgb_keeps_only_samples_with_clips(tmp_path):
     write_video(videos / 'v2.mp4', 20)  # second segment past its end
     (videos / 'v3.mp4').write_bytes(b'\0' * 500)  # cannot be decoded
 
-    report = convert_miga2025(src, tmp_path / 'out', video_dir=videos,
-                              val_subjects=0.0, progress=False)
+    report = convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0),
+                              video_dir=videos)
 
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     assert sorted(by_id(data)) == ['v1_000', 'v1_001', 'v2_000']
@@ -281,7 +307,7 @@ def test_openpose_json_round_trip(tmp_path):
     write_csv(other / 'clipB_label.csv', [(2, 0, 0)])
 
     report = convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
-                                   val_subjects=['clipB'], progress=False)
+                                   quiet(val_subjects=['clipB']))
 
     data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
     ann = by_id(data)['clipA_000']
@@ -305,8 +331,10 @@ def test_openpose_json_rejects_coco_body(tmp_path):
     (folder / 'vid_000000000000_keypoints.json').write_text(json.dumps(
         dict(people=[dict(pose_keypoints_2d=[1.0] * 54)])))
     write_csv(folder / 'vid_label.csv', [(1, 0, 0)])
-    report = convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
-                                   val_subjects=0.0, progress=False)
+    with pytest.raises(ConversionError, match='converted nothing') as info:
+        convert_openpose_json(tmp_path / 'json', tmp_path / 'out',
+                              quiet(val_subjects=0.0))
+    report = info.value.report
     assert report.num_converted == 0
     assert [p.sample for p in report.errors] == ['vid']
     assert 'pose_keypoints_2d has 54 values' in report.errors[0].message
@@ -330,8 +358,8 @@ def test_miga2023_round_trip(tmp_path):
     test = rng.uniform(0.05, 0.95, (1, 3, 90, 22, 1)).astype(np.float32)
     write_miga2023(tmp_path, 'test', test, ['t1_0'], [9])
 
-    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=['s2'],
-                              progress=False)
+    report = convert_miga2023(tmp_path, tmp_path / 'out',
+                              quiet(val_subjects=['s2']))
 
     out = load_pkl(tmp_path / 'out' / OPENPOSE22_FILE)
     anns = by_id(out)
@@ -355,16 +383,15 @@ def test_miga2023_bad_files(tmp_path):
     write_miga2023(tmp_path, 'extra', np.ones((1, 3, 4, 22, 1)), ['e'], [1])
     (tmp_path / 'empty').mkdir()
     with pytest.raises(FileNotFoundError, match='no \\*_data.npy'):
-        convert_miga2023(tmp_path / 'empty', tmp_path / 'o2', progress=False)
+        convert_miga2023(tmp_path / 'empty', tmp_path / 'o2', quiet())
     with pytest.raises(FileNotFoundError, match='is not a folder'):
-        convert_miga2023(tmp_path / 'nowhere', tmp_path / 'o2',
-                         progress=False)
-    report = convert_miga2023(tmp_path, tmp_path / 'out', val_subjects=0.0,
-                              progress=False)
-    errors = {p.sample: p.message for p in report.errors}
-    assert 'cannot read train_label.pkl' in errors['train_data.npy']
+        convert_miga2023(tmp_path / 'nowhere', tmp_path / 'o2', quiet())
+    with pytest.raises(ConversionError, match='converted nothing') as info:
+        convert_miga2023(tmp_path, tmp_path / 'out', quiet(val_subjects=0.0))
+    errors = {p.sample: p.message for p in info.value.report.errors}
+    assert 'train_label.pkl: not a readable pickle' in errors['train_data.npy']
     assert 'cannot tell which split' in errors['extra_data.npy']
-    assert report.num_converted == 0
+    assert not (tmp_path / 'out' / OPENPOSE22_FILE).exists()
 
 
 def test_assign_splits_is_cross_subject():
@@ -399,3 +426,41 @@ def test_summary_parts_follow_split_parts():
     assert summary['counts']['train'] == counts.tolist()
     assert summary['parts'] == split_parts(counts.tolist())
     assert sorted(sum(summary['parts'], [])) == list(range(32))
+
+
+class TouchOnLoad:
+    """A label pickle entry that creates ``path`` if unpickled blindly."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+def test_miga2023_label_pickle_cannot_run_code(tmp_path):
+    target = tmp_path / 'created_by_label_file'
+    write_miga2023(tmp_path, 'train', np.ones((1, 3, 4, 22, 1)), ['s1_0'],
+                   [TouchOnLoad(target)])
+    with pytest.raises(ConversionError) as info:
+        convert_miga2023(tmp_path, tmp_path / 'out', quiet(val_subjects=0.0))
+    assert not target.exists()
+    message = {p.sample: p.message
+               for p in info.value.report.errors}['train_data.npy']
+    assert 'train_label.pkl' in message and 'io.open' in message
+
+
+def test_symlinked_folders_are_followed_once(tmp_path):
+    real = tmp_path / 'disk'
+    write_miga2025_video(real, 'v1', make_skeleton(12, seed=1), [(2, 0, 11)])
+    write_miga2025_video(real, 'v2', make_skeleton(12, seed=2), [(3, 0, 11)])
+    src = tmp_path / 'release'
+    (src / 'train').mkdir(parents=True)
+    (src / 'train' / 'v1').symlink_to(real / 'v1', target_is_directory=True)
+    (src / 'test').symlink_to(real / 'v2', target_is_directory=True)
+    (real / 'v1' / 'loop').symlink_to(src, target_is_directory=True)
+
+    convert_miga2025(src, tmp_path / 'out', quiet(val_subjects=0.0))
+
+    data = load_pkl(tmp_path / 'out' / OPENPOSE137_FILE)
+    assert data['split'] == dict(train=['v1_000'], val=[], test=['v2_000'])

@@ -6,10 +6,11 @@ model, so ``model_complexity=1`` works offline; the lite (0) and heavy (2)
 pose models are downloaded by MediaPipe on first use and fail offline.
 
 Each frame's landmarks are mapped to OpenPose's 137 joints by
-:mod:`m2hen_mmaction.data.extraction.mediapipe_to_openpose`; Holistic tracks the most prominent
-person, so M = 1. :func:`extract_skeletons` writes a PoseDataset pickle for a
-folder of videos; a video that cannot be decoded or shows no person in any
-frame is reported and skipped, the batch goes on.
+:mod:`m2hen_mmaction.data.extraction.mediapipe_to_openpose`; Holistic
+tracks the most prominent person, so M = 1. :func:`extract_skeletons` writes
+a PoseDataset pickle for a folder of videos; a video that cannot be decoded
+or shows no person in any frame is reported and skipped, the batch goes on,
+unless no video or more than ``max_skipped`` of them fails.
 """
 import csv
 import pickle
@@ -19,10 +20,14 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 import numpy as np
 from tqdm import tqdm
 
-from m2hen_mmaction.data.releases.imigue import (VIDEO_EXTENSIONS, ConversionReport, Problem,
-                              SampleError, clip_annotation,
-                              count_empty_frames, first_line)
-from m2hen_mmaction.data.extraction.mediapipe_to_openpose import holistic_to_openpose137
+from m2hen_mmaction.data.common import (VIDEO_EXTENSIONS, ConversionReport,
+                                        Problem, SampleError,
+                                        check_max_skipped, check_skipped,
+                                        clip_annotation, count_empty_frames,
+                                        find_files, first_line, is_video,
+                                        write_report)
+from m2hen_mmaction.data.extraction.mediapipe_to_openpose import \
+    holistic_to_openpose137
 
 POSE_MODEL_FILES = {0: 'pose_landmark_lite.tflite',
                     1: 'pose_landmark_full.tflite',
@@ -184,12 +189,14 @@ def extract_skeletons(video_dir: Union[str, Path],
                       stride: int = 1,
                       model_complexity: int = 1,
                       refine_face_landmarks: bool = True,
+                      max_skipped: float = 0.5,
                       progress: bool = True) -> ConversionReport:
     """Extract ``openpose137`` skeletons for every video under a folder.
 
     Args:
-        video_dir (str | Path): Searched recursively for videos
-            (``.mp4 .avi .mkv .mov .webm .m4v``); ``frame_dir`` = file stem.
+        video_dir (str | Path): Searched recursively, symlinked folders
+            included, for videos (``.mp4 .avi .mkv .mov .webm .m4v``);
+            ``frame_dir`` = file stem.
         out_pkl (str | Path): The PoseDataset pickle to write; the report
             goes to ``conversion_report.txt`` beside it.
         labels (Mapping | str | Path | None): ``stem -> class index`` or a
@@ -199,18 +206,23 @@ def extract_skeletons(video_dir: Union[str, Path],
         stride (int): Frame step (keep every ``stride``-th frame).
         model_complexity (int): Pose model; 1 works offline.
         refine_face_landmarks (bool): Use iris landmarks for the pupils.
-        progress (bool): Show progress bars and print the report.
+        max_skipped (float): Fail, writing no pickle, when more than this
+            fraction of the videos is skipped or none gives a skeleton.
+        progress (bool): Show progress bars.
 
     Returns:
         ConversionReport: Files written and per-video problems.
+
+    Raises:
+        ConversionError: No skeleton extracted, or more than
+            ``max_skipped`` of the videos skipped.
     """
     root = Path(video_dir)
-    videos = sorted(p for p in root.rglob('*')
-                    if p.suffix.lower() in VIDEO_EXTENSIONS) if (
-                        root.is_dir()) else []
+    videos = find_files(root, is_video) if root.is_dir() else []
     if not videos:
         raise FileNotFoundError(f'no videos ({", ".join(VIDEO_EXTENSIONS)}) '
                                 f'under {root}')
+    check_max_skipped(max_skipped)
     check_pose_model(model_complexity)
     label_of = load_labels(labels)
     out_pkl = Path(out_pkl)
@@ -234,9 +246,7 @@ def extract_skeletons(video_dir: Union[str, Path],
         annotations.append(ann)
         seen.add(video.stem)
         _warn_about(ann, report)
-    _write(report, annotations, out_pkl, split)
-    if progress:
-        print(report.format())
+    _write(report, annotations, out_pkl, split, max_skipped)
     return report
 
 
@@ -252,12 +262,12 @@ def _warn_about(ann: dict, report: ConversionReport) -> None:
 
 
 def _write(report: ConversionReport, annotations: list, out_pkl: Path,
-           split: str) -> None:
+           split: str, max_skipped: float) -> None:
+    check_skipped(report, len(annotations), max_skipped)
     out_pkl.parent.mkdir(parents=True, exist_ok=True)
     ids = sorted(ann['frame_dir'] for ann in annotations)
     with open(out_pkl, 'wb') as f:
         pickle.dump(dict(split={split: ids}, annotations=annotations), f)
     report.summary = dict(totals={split: len(ids)})
-    report.files.update(annotations=out_pkl,
-                        report=out_pkl.parent / 'conversion_report.txt')
-    report.files['report'].write_text(report.format(max_items=None) + '\n')
+    report.files['annotations'] = out_pkl
+    write_report(report)

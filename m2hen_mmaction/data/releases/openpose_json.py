@@ -7,19 +7,23 @@ OpenPose (``--face --hand --write_json``) writes one file per frame,
 ``x, y, c``. An empty list (part not requested or not found) reads as zeros.
 
 :func:`convert_openpose_json` converts a tree of such folders, one folder per
-long video plus its ``<id>_label.csv``, with the pipeline of
-:mod:`m2hen_mmaction.data.releases.imigue` (same splits, RGB cutting, report and outputs).
+long video plus its ``<id>_label.csv``, with the long-video pipeline of
+:mod:`m2hen_mmaction.data.releases.long_videos` (the MiGA 2025 converter's
+splits, RGB cutting, report and outputs).
 """
 import json
 import re
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
-from m2hen_mmaction.data.releases.imigue import (IMIGUE_IMG_SHAPE, ConversionReport, HeldOut,
-                              SampleError, SubjectSpec, VideoSource,
-                              convert_long_videos, release_split_of)
+from m2hen_mmaction.data.common import (ConversionReport, SampleError,
+                                        find_files)
+from m2hen_mmaction.data.releases.common import ConvertOptions
+from m2hen_mmaction.data.releases.long_videos import (VideoSource,
+                                                      convert_long_videos)
+from m2hen_mmaction.data.releases.splits import release_split_of
 
 PART_KEYS = (('pose_keypoints_2d', 25), ('face_keypoints_2d', 70),
              ('hand_left_keypoints_2d', 21), ('hand_right_keypoints_2d', 21))
@@ -133,22 +137,19 @@ def read_openpose_json_folder(folder: Union[str, Path], max_persons: int = 1
 
 
 def find_json_folders(root: Path) -> List[Path]:
-    """Every folder under ``root`` holding ``*.json`` files."""
-    return sorted({path.parent for path in root.rglob('*.json')})
+    """Every folder under ``root`` holding ``*.json`` files (symlinked
+    folders followed)."""
+    return sorted({path.parent for path in
+                   find_files(root, lambda name: name.endswith('.json'))})
 
 
 def convert_openpose_json(src_dir: Union[str, Path],
                           out_dir: Union[str, Path],
+                          options: Optional[ConvertOptions] = None,
                           label_dir: Union[str, Path, None] = None,
                           video_dir: Union[str, Path, None] = None,
-                          val_subjects: HeldOut = 0.2,
-                          test_subjects: Sequence[str] = (),
-                          subjects: SubjectSpec = None,
-                          img_shape: Tuple[int, int] = IMIGUE_IMG_SHAPE,
                           frame_base: int = 0,
-                          max_persons: int = 1,
-                          seed: int = 0,
-                          progress: bool = True) -> ConversionReport:
+                          max_persons: int = 1) -> ConversionReport:
     """Convert folders of OpenPose JSON frames + label csv files.
 
     Args:
@@ -156,11 +157,12 @@ def convert_openpose_json(src_dir: Union[str, Path],
             ``*.json`` frames is one long video whose id is the folder name.
             A ``train``/``val``/``test`` folder above it gives the split.
         out_dir (str | Path): Output folder.
+        options (ConvertOptions | None): Splits, image size, seed,
+            ``max_skipped``, progress; None: the defaults.
         label_dir (str | Path | None): Folder of ``<id>_label.csv`` files;
             default: inside the video's folder or beside it.
         video_dir (str | Path | None): Long RGB videos to cut clips from.
-        val_subjects, test_subjects, subjects, img_shape, frame_base, seed,
-            progress: As in :func:`m2hen_mmaction.data.releases.imigue.convert_miga2025`.
+        frame_base (int): Index of the first frame in the label csv.
         max_persons (int): People kept per frame, most confident first.
 
     Returns:
@@ -179,9 +181,9 @@ def convert_openpose_json(src_dir: Union[str, Path],
             lambda folder=folder: read_openpose_json_folder(folder,
                                                             max_persons),
             label_file, release_split_of(folder, root)))
-    return convert_long_videos(videos, out_dir, 'OpenPose JSON', video_dir,
-                               val_subjects, test_subjects, subjects,
-                               img_shape, frame_base, seed, progress)
+    return convert_long_videos(videos, out_dir, 'OpenPose JSON',
+                               options or ConvertOptions(), video_dir,
+                               frame_base)
 
 
 def _label_file(folder: Path, label_dir) -> Optional[Path]:
