@@ -13,6 +13,6 @@ apply_global_fixes()
 with quiet_mmcv_ops_warning():
     import mmaction.models  # noqa: E402,F401
 
-from . import datasets, evaluation, models, skeleton  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, skeleton  # noqa: E402,F401
 
 __all__ = ['__version__']

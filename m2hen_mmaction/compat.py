@@ -8,7 +8,9 @@ go, the day upstream no longer breaks. Where a fix is applied:
   ``custom_imports=dict(imports=['m2hen_mmaction'])`` to an MMAction2 config
   would otherwise hit these): :func:`restore_numpy_inf`,
   :func:`make_history_buffer_getattr_free` and
-  :func:`register_safe_checkpoint_loader`.
+  :func:`register_safe_checkpoint_loader`; on machines without CUDA also
+  :func:`init_dist_without_cuda` and :func:`ddp_without_device_ids_on_cpu`
+  (GPU machines run mmengine's distributed code unchanged).
 * Scoped: :func:`quiet_mmcv_ops_warning` wraps only our own import of
   MMAction2's models; :class:`BatchSafeRGBPoseLoss` is mixed into our
   ``PatchedRGBPoseHead`` / ``RGBPoseFusionHead`` (MMAction2's ``RGBPoseHead``
@@ -198,6 +200,11 @@ def checkpoint_safe_globals() -> list:
     ]
 
 
+class CheckpointRefused(RuntimeError):
+    """A checkpoint the safe loader will not load; the message is one line
+    naming the file."""
+
+
 def _unsafe_globals(filename: str) -> list:
     """Globals of a checkpoint beyond torch's defaults ([] if unreadable)."""
     try:
@@ -239,7 +246,7 @@ def safe_load_checkpoint(filename: str, map_location=None):
 
     Raises:
         FileNotFoundError: If ``filename`` does not exist.
-        RuntimeError: If the file is truncated or corrupt, or holds objects
+        CheckpointRefused: If the file is truncated or corrupt, or holds objects
             other than weights and the inert data types of
             :func:`checkpoint_safe_globals`; the one-line message names the
             file.
@@ -252,7 +259,7 @@ def safe_load_checkpoint(filename: str, map_location=None):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
         except Exception as error:  # torch raises UnpicklingError/RuntimeError
-            raise RuntimeError(_refusal(filename, error)) from error
+            raise CheckpointRefused(_refusal(filename, error)) from error
 
 
 def register_safe_checkpoint_loader() -> None:
@@ -271,8 +278,60 @@ def register_safe_checkpoint_loader() -> None:
         prefixes='', loader=safe_load_checkpoint, force=True)
 
 
+def _init_dist_pytorch_on_cpu(backend: str = 'nccl', init_backend='torch',
+                              **kwargs) -> None:
+    """mmengine's ``_init_dist_pytorch`` minus ``torch.cuda.set_device``.
+
+    NCCL (mmengine's default) needs GPUs; gloo is used instead.
+    """
+    if init_backend != 'torch':
+        raise RuntimeError(f'init_backend={init_backend!r} needs CUDA; '
+                           'this machine has none.')
+    if backend in (None, 'nccl'):
+        backend = 'gloo'
+    torch.distributed.init_process_group(backend=backend, **kwargs)
+
+
+def init_dist_without_cuda() -> None:
+    """Let ``--launcher pytorch`` start a gloo process group on CPU torch.
+
+    Applies to mmengine 0.10.7 (``mmengine.dist.utils._init_dist_pytorch``)
+    on a machine without CUDA: it calls ``torch.cuda.set_device`` first,
+    which raises on CPU-only torch. Applied on import only where torch has
+    no CUDA (GPU machines run mmengine unchanged), because a drop-in user's
+    ``mim train mmaction <cfg> --launcher pytorch`` goes through it too.
+    """
+    from mmengine.dist import utils
+    utils._init_dist_pytorch = _init_dist_pytorch_on_cpu
+
+
+def ddp_without_device_ids_on_cpu() -> None:
+    """Let mmengine wrap CPU models in DDP (no ``device_ids``).
+
+    Applies to mmengine 0.10.7's ``Runner.wrap_model``, which always passes
+    ``device_ids=[LOCAL_RANK]``; torch's DDP refuses ``device_ids`` for a
+    CPU module. Applied on import only where torch has no CUDA, for the same
+    reason as :func:`init_dist_without_cuda`.
+    """
+    from mmengine.model import MMDistributedDataParallel
+    original = MMDistributedDataParallel.__init__
+    if getattr(original, 'drops_cpu_device_ids', False):
+        return
+
+    def __init__(self, module, *args, **kwargs):
+        if all(p.device.type == 'cpu' for p in module.parameters()):
+            kwargs.pop('device_ids', None)
+        original(self, module, *args, **kwargs)
+
+    __init__.drops_cpu_device_ids = True
+    MMDistributedDataParallel.__init__ = __init__
+
+
 def apply_global_fixes() -> None:
     """Apply the fixes a drop-in user needs (idempotent); see module doc."""
     restore_numpy_inf()
     make_history_buffer_getattr_free()
     register_safe_checkpoint_loader()
+    if not torch.cuda.is_available():
+        init_dist_without_cuda()
+        ddp_without_device_ids_on_cpu()

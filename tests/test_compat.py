@@ -9,6 +9,7 @@ applied where README says (globally or only in our classes).
 import json
 import os
 import pickle
+import socket
 import subprocess
 import sys
 
@@ -33,10 +34,12 @@ def mmaction_scope():
     init_default_scope('mmaction')
 
 
-def fresh_python(code: str, *flags: str) -> subprocess.CompletedProcess:
-    """Run ``code`` in a new interpreter of this venv with a clean env."""
+def fresh_python(code: str, *flags: str,
+                 **env_vars: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new interpreter of this venv with a clean env
+    (plus ``env_vars``)."""
     env = {'PATH': os.environ['PATH'], 'HOME': os.environ.get('HOME', '/'),
-           'OMP_NUM_THREADS': '1'}
+           'OMP_NUM_THREADS': '1', **env_vars}
     return subprocess.run([sys.executable, *flags, '-c', code], env=env,
                           text=True, capture_output=True, timeout=120)
 
@@ -116,6 +119,36 @@ def test_upstream_checkpoint_loader_still_refuses_mmengine_checkpoints(
     assert 'Weights only load failed' in result.stderr, result.stderr[-2000:]
 
 
+def _one_process_group_env() -> dict:
+    """torchrun's variables for a world of one on a free local port."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    return dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a CPU-only failure')
+def test_upstream_init_dist_still_needs_cuda():
+    result = fresh_python(
+        'from mmengine.dist import init_dist\n'
+        "init_dist('pytorch', backend='gloo')", **_one_process_group_env())
+    assert result.returncode != 0, CAN_GO.format('init_dist_without_cuda')
+    assert 'cuda' in result.stderr.lower(), result.stderr[-2000:]
+
+
+def test_upstream_ddp_still_refuses_device_ids_for_cpu_models():
+    result = fresh_python(
+        'import torch\n'
+        'from mmengine.model import MMDistributedDataParallel\n'
+        "torch.distributed.init_process_group('gloo')\n"
+        'MMDistributedDataParallel(module=torch.nn.Linear(2, 2), '
+        'device_ids=[0])', **_one_process_group_env())
+    assert result.returncode != 0, CAN_GO.format(
+        'ddp_without_device_ids_on_cpu')
+    assert 'device_ids' in result.stderr, result.stderr[-2000:]
+
+
 # --- where each fix applies ----------------------------------------------
 
 def test_import_applies_only_the_global_fixes():
@@ -125,10 +158,13 @@ def test_import_applies_only_the_global_fixes():
         'import m2hen_mmaction\n'
         'from m2hen_mmaction import compat\n'
         'from mmaction.models.heads import RGBPoseHead\n'
+        'from mmengine.dist import utils\n'
         'from mmengine.runner.checkpoint import CheckpointLoader\n'
         "loader = CheckpointLoader._get_checkpoint_loader('x.pth')\n"
         'print(json.dumps(dict(\n'
         "    inf=np.Inf == np.inf,\n"
+        '    cpu_dist=utils._init_dist_pytorch is '
+        'compat._init_dist_pytorch_on_cpu,\n'
         '    loader=loader is compat.safe_load_checkpoint,\n'
         '    head=RGBPoseHead.loss_by_feat.__module__,\n'
         '    filters=[str(f[1]) for f in warnings.filters if f[1]])))',
@@ -136,6 +172,7 @@ def test_import_applies_only_the_global_fixes():
     assert result.returncode == 0, result.stderr[-2000:]
     state = json.loads(result.stdout.strip().splitlines()[-1])
     assert state['inf'] and state['loader']
+    assert state['cpu_dist'] == (not torch.cuda.is_available())
     assert state['head'] == 'mmaction.models.heads.rgbpose_head'
     assert not any('MultiScaleDeformable' in f for f in state['filters'])
     assert compat.MMCV_OPS_WARNING not in result.stderr
