@@ -141,9 +141,16 @@ class M2HENRunner(Runner):
     def save_checkpoint(self, out_dir: str, filename: str, *args,
                         **kwargs) -> None:
         """``Runner.save_checkpoint``, atomically for a local ``out_dir``:
-        written as ``<filename>.partial`` and renamed when complete."""
+        written as ``<filename>.partial`` (removed if writing fails) and
+        renamed when complete."""
         if not osp.isdir(out_dir):  # a remote backend: as mmengine does
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
-        partial = f'{filename}.partial'
-        super().save_checkpoint(out_dir, partial, *args, **kwargs)
-        os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
+        partial = osp.join(out_dir, f'{filename}.partial')
+        try:
+            super().save_checkpoint(out_dir, osp.basename(partial), *args,
+                                    **kwargs)
+        except BaseException:
+            if osp.exists(partial):
+                os.remove(partial)
+            raise
+        os.replace(partial, osp.join(out_dir, filename))
