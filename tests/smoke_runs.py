@@ -38,8 +38,10 @@ def clean_env() -> dict:
             'PYTHONUNBUFFERED': '1'}
 
 
-def run(command: list, cwd, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run an installed entry point (``BIN/<command[0]>``) with a clean env."""
+def run(command: list, cwd, env: dict = None,
+        timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run an installed entry point (``BIN/<command[0]>``) with ``env``
+    (default: :func:`clean_env`)."""
     return subprocess.run([osp.join(BIN, command[0]), *command[1:]],
-                          cwd=cwd, env=clean_env(), text=True,
+                          cwd=cwd, env=env or clean_env(), text=True,
                           capture_output=True, timeout=timeout)
