@@ -90,9 +90,9 @@ def model_mismatch(error: RuntimeError) -> str:
 class M2HENRunner(Runner):
     """mmengine's ``Runner`` with the checks of the module doc.
 
-    Built from a config by ``RUNNERS.build`` (``runner_type='M2HENRunner'``,
-    as MMAction2's ``tools/train.py`` and ``tools/test.py`` do); arguments are
-    ``Runner``'s.
+    Built from a config by ``RUNNERS.build`` (``runner_type='M2HENRunner'``),
+    as our entry points do (:mod:`m2hen_mmaction.mmaction_tools`); arguments
+    are ``Runner``'s.
     """
 
     _resuming = False
@@ -147,7 +147,7 @@ class M2HENRunner(Runner):
             return super().save_checkpoint(out_dir, filename, *args, **kwargs)
         partial = osp.join(out_dir, f'{filename}.partial')
         try:
-            super().save_checkpoint(out_dir, osp.basename(partial), *args,
+            super().save_checkpoint(out_dir, f'{filename}.partial', *args,
                                     **kwargs)
         except BaseException:
             if osp.exists(partial):
