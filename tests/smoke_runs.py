@@ -8,9 +8,14 @@ import sys
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BIN = osp.dirname(sys.executable)
-POSE_SMOKE = osp.join(
-    REPO, 'configs', 'posec3d',
-    'posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose_smoke.py')
+SMOKE_CONFIGS = {
+    name: osp.join(REPO, 'configs', name.split('_')[0], f'{name}_smoke.py')
+    for name in (
+        'posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose',
+        'm3cn_rgbpose-res2net3d-r50_1xb16-u4u16-12e_migsynth-rgbpose',
+        'ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-skeleton')}
+POSE_SMOKE = SMOKE_CONFIGS[
+    'posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose']
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -21,13 +26,16 @@ def build_small_migsynth(out: str) -> str:
                           num_subjects=9, progress=False)
 
 
-def write_user_config(path, ann_file: str, body: str = '') -> str:
-    """A config inheriting the pose smoke config, reading ``ann_file``,
-    plus ``body`` (Python config text)."""
-    loaders = '\n'.join(f'{loader} = dict(dataset=dict(ann_file={ann_file!r}))'
+def write_user_config(path, ann_file: str, body: str = '',
+                      base: str = POSE_SMOKE) -> str:
+    """A config inheriting ``base`` (a shipped config), reading ``ann_file``
+    and the RGB clips beside it, plus ``body`` (Python config text)."""
+    dataset = dict(ann_file=ann_file, data_prefix=dict(
+        video=osp.join(osp.dirname(ann_file), 'videos')))
+    loaders = '\n'.join(f'{loader} = dict(dataset={dataset!r})'
                         for loader in LOADERS)
     with open(path, 'w') as f:
-        f.write(f'_base_ = [{POSE_SMOKE!r}]\n{loaders}\n{body}\n')
+        f.write(f'_base_ = [{base!r}]\n{loaders}\n{body}\n')
     return str(path)
 
 

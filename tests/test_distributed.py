@@ -14,7 +14,8 @@ import re
 import pytest
 import torch
 
-from smoke_runs import build_small_migsynth, clean_env, run, write_user_config
+from smoke_runs import (SMOKE_CONFIGS, build_small_migsynth, clean_env, run,
+                        write_user_config)
 
 VAL_SIZE = 15  # odd: the distributed sampler pads rank 1 with a duplicate
 TRAIN_ITER = re.compile(r'Epoch\(train\) \[1\]\[\d+/(\d+)\]')
@@ -88,8 +89,10 @@ def test_what_this_machine_cannot_run_is_refused(options, message, data,
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-def test_amp_trains_on_gpu(data, tmp_path):
-    config = write_user_config(tmp_path / 'cfg.py', data)
+@pytest.mark.parametrize('base', sorted(SMOKE_CONFIGS.values()))
+def test_amp_trains_on_gpu(base, data, tmp_path):
+    """``--amp`` for the PoseC3D baseline, M3CN and EHCT smoke configs."""
+    config = write_user_config(tmp_path / 'cfg.py', data, base=base)
     result = run(['m2hen', 'train', config, '--work-dir',
                   str(tmp_path / 'work'), '--amp'], cwd=tmp_path)
     log = result.stdout + result.stderr
