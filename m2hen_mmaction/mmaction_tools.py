@@ -1,5 +1,7 @@
 """Run MMAction2's own ``tools/train.py`` / ``tools/test.py`` with our
-components registered and our compatibility fixes applied.
+components registered, our compatibility fixes applied, and the runner built
+from the config's ``runner_type`` (MMAction2 1.1.0's tools always build
+mmengine's ``Runner``; MMDetection 3's tools honour ``runner_type``).
 
 ``mim train m2hen_mmaction <cfg>`` runs ``m2hen_mmaction/.mim/tools/train.py``,
 which calls :func:`run_mmaction_tool`; so do ``m2hen train`` and ``m2hen test``.
@@ -15,6 +17,8 @@ from typing import List, Optional, Sequence
 import m2hen_mmaction  # noqa: F401  (registers modules, applies compat)
 from m2hen_mmaction.datasets.data_check import check_config_data
 from m2hen_mmaction.errors import InputError, MissingDataError
+from mmaction.registry import RUNNERS
+from mmengine.runner import Runner
 
 TOOLS = ('train', 'test')
 
@@ -58,8 +62,24 @@ def check_tool_inputs(name: str, args: List[str]) -> None:
     check_config_data(cfg)
 
 
+class RunnerFromConfig:
+    """Stands in for ``Runner`` in MMAction2's tool namespace."""
+
+    @staticmethod
+    def from_cfg(cfg) -> Runner:
+        """``RUNNERS.build(cfg)`` if ``cfg`` names a ``runner_type``, else
+        ``Runner.from_cfg(cfg)``, as MMDetection 3's tools do."""
+        if 'runner_type' in cfg:
+            return RUNNERS.build(cfg)
+        return Runner.from_cfg(cfg)
+
+
 def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
     """Run MMAction2's ``tools/<name>.py`` in this process.
+
+    Bad input found before training (:class:`TrainingSetupError`, a
+    refused checkpoint) ends the process with its one-line message instead
+    of a traceback.
 
     Args:
         name (str): ``'train'`` or ``'test'``.
@@ -77,7 +97,9 @@ def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
     try:
         if not {'-h', '--help'} & set(args):
             check_tool_inputs(name, args)
-        runpy.run_path(path, run_name='__main__')
+        tool = runpy.run_path(path, run_name='mmaction_tool')
+        tool['main'].__globals__['Runner'] = RunnerFromConfig
+        tool['main']()
     except InputError as error:
         print(f'error: {error}', file=sys.stderr)
         raise SystemExit(2) from None

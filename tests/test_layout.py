@@ -19,6 +19,7 @@ FLOORS = (
     ('grouping', ),
     ('datasets', ),
     ('models', ),
+    ('engine', ),
     ('data', ),
     ('apis', ),
     ('experiments', ),
