@@ -8,15 +8,18 @@ PYTEST_ARGS ?= -n 2
 
 .PHONY: venv demo test benchmarks clean
 
-$(STAMP): setup.py
+PIN := -c constraints.txt
+
+# setup.py states the tested ranges; constraints.txt pins this venv exactly.
+$(STAMP): setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "setuptools<80" wheel
+	$(BIN)/python -m pip install --quiet $(PIN) "setuptools<80" wheel
 	# torch first, by its exact pin: an unpinned torch pulls a CUDA build.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet $(PIN) torch==2.13.0
 	# A develop-mode install (setup.py develop): `mim train m2hen_mmaction`
 	# finds configs/ and tools/ through m2hen_mmaction/.mim in this checkout.
-	$(BIN)/python -m pip install --quiet --no-build-isolation \
-		--no-use-pep517 -e ".[dev]"
+	$(BIN)/python -m pip install --quiet $(PIN) --no-build-isolation \
+		--no-use-pep517 -e ".[dev,extract]"
 	touch $(STAMP)
 
 venv: $(STAMP)

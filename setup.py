@@ -58,18 +58,21 @@ setup(
     description='M2HEN micro-gesture recognition as an MMAction2 plugin',
     long_description=open(osp.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
-    python_requires='>=3.11',
+    python_requires='>=3.11,<3.13',
     packages=find_packages(include=['m2hen_mmaction*']),
     include_package_data=True,
     package_data={'m2hen_mmaction': ['.mim/configs/**/*.py', '.mim/tools/*.py']},
+    # The ranges we test (CPU: Python 3.11, torch 2.13; GPU: Python 3.12,
+    # torch 2.11+cu130). An installed CUDA torch in range is kept; the exact
+    # development pins live in constraints.txt.
     install_requires=[
-        'torch==2.13.0',
-        'mmengine==0.10.7',
-        'mmcv-lite==2.0.1',
-        'mmaction2==1.1.0',
-        'decord==0.6.0',
-        'numpy>=2.0',
-        'openmim',
+        'torch>=2.11,<2.14',
+        'numpy>=2.0,<3',
+        'mmengine>=0.10.7,<0.11',
+        'mmcv-lite>=2.0.1,<2.1',
+        'mmaction2>=1.1.0,<1.2',  # 1.2.0's wheel is broken
+        'decord>=0.6.0,<0.7',
+        'openmim>=0.3.9,<0.4',
         'setuptools<80',  # mim needs pkg_resources and develop installs
         'opencv-python-headless',
         'matplotlib',
@@ -78,8 +81,9 @@ setup(
     ],
     extras_require={
         # openpyxl writes the .xlsx files of tests and benchmarks/xlsx.py
-        'dev': ['pytest', 'pytest-timeout', 'pytest-xdist', 'openpyxl'],
-        'extract': ['mediapipe==0.10.14'],
+        'dev': ['pytest', 'pytest-timeout', 'pytest-xdist', 'packaging',
+                'openpyxl'],
+        'extract': ['mediapipe>=0.10.14,<0.11'],
     },
     entry_points={'console_scripts': ['m2hen=m2hen_mmaction.cli:main']},
     cmdclass={'develop': DevelopWithMim, 'build_py': BuildPyWithMim},

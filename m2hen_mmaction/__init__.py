@@ -4,12 +4,15 @@
 model, transform, dataset and metric of this package into MMAction2's
 registries (scope ``mmaction``).
 """
-from .compat import apply_patches, check_versions
+from .compat import apply_global_fixes, check_versions, quiet_mmcv_ops_warning
 from .version import __version__
 
 check_versions()
-apply_patches()
+apply_global_fixes()
 
-from . import datasets, evaluation, models, skeleton  # noqa: E402,F401
+with quiet_mmcv_ops_warning():
+    import mmaction.models  # noqa: E402,F401
+
+from . import datasets, engine, evaluation, models, skeleton  # noqa: E402,F401
 
 __all__ = ['__version__']

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Callable, Dict, List, Optional
 
+from m2hen_mmaction.errors import InputError
+
 Handler = Callable[[argparse.Namespace], int]
 DEMO_EPOCHS = 3
 COMMANDS: Dict[str, Handler] = {}
@@ -27,6 +29,7 @@ def _add_synth(sub) -> None:
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--num-clips', type=int, default=800)
     p.add_argument('--num-frames', type=int, default=48)
+    p.add_argument('--num-subjects', type=int, default=18)
     p.add_argument('--force', action='store_true', help='rebuild even if cached')
 
 
@@ -34,7 +37,8 @@ def _add_synth(sub) -> None:
 def run_synth(args: argparse.Namespace) -> int:
     from m2hen_mmaction.data.migsynth.generate import build_migsynth
     path = build_migsynth(args.out, seed=args.seed, num_clips=args.num_clips,
-                          num_frames=args.num_frames, force=args.force)
+                          num_frames=args.num_frames,
+                          num_subjects=args.num_subjects, force=args.force)
     print(f'MiG-Synth annotations: {path}')
     return 0
 
@@ -48,12 +52,15 @@ def _add_tool(sub, name: str) -> None:
 
 def _run_tool(name: str, args: argparse.Namespace) -> int:
     from m2hen_mmaction.mmaction_tools import run_mmaction_tool
-    run_mmaction_tool(name, args.tool_args)
+    tool_args = args.tool_args
+    run_mmaction_tool(name, tool_args[1:] if tool_args[:1] == ['--'] else
+                      tool_args)
     return 0
 
 
-COMMANDS['train'] = lambda args: _run_tool('train', args)
-COMMANDS['test'] = lambda args: _run_tool('test', args)
+TOOL_COMMANDS = ('train', 'test')
+for _tool in TOOL_COMMANDS:
+    COMMANDS[_tool] = lambda args, name=_tool: _run_tool(name, args)
 
 
 def _add_split(sub) -> None:
@@ -155,7 +162,7 @@ def run_ensemble(args: argparse.Namespace) -> int:
 
 
 def _add_benchmark(sub, name: str, help_text: str, epochs: int,
-                   num_clips: List[int]) -> None:
+                   num_clips: List[int]) -> argparse.ArgumentParser:
     from mmengine.config import DictAction
     p = sub.add_parser(name, help=help_text)
     p.add_argument('--name', default=name, help='work_dirs/<name>')
@@ -168,6 +175,17 @@ def _add_benchmark(sub, name: str, help_text: str, epochs: int,
     p.add_argument('--rows', nargs='+', help='Table 1 rows to run (methods)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                    metavar='K=V', help='extra config overrides for every model')
+    return p
+
+
+def _add_demo(sub) -> None:
+    p = _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU '
+                       'schedule', epochs=DEMO_EPOCHS, num_clips=[1, 3])
+    synth = p.add_argument_group('MiG-Synth build (as `m2hen synth`)')
+    synth.add_argument('--seed', type=int, default=0)
+    synth.add_argument('--synth-clips', type=int, default=800)
+    synth.add_argument('--synth-frames', type=int, default=48)
+    synth.add_argument('--synth-subjects', type=int, default=18)
 
 
 def _settings(args: argparse.Namespace):
@@ -193,9 +211,12 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
 
 @command('demo')
 def run_demo(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.data.migsynth.generate import build_migsynth
     import os.path as osp
-    build_migsynth(osp.dirname(args.ann_file))
+
+    from m2hen_mmaction.data.migsynth.generate import build_migsynth
+    build_migsynth(osp.dirname(args.ann_file), seed=args.seed,
+                   num_clips=args.synth_clips, num_frames=args.synth_frames,
+                   num_subjects=args.synth_subjects)
     return run_benchmark_command(args)
 
 
@@ -378,19 +399,60 @@ def _add_predict(sub) -> None:
     p.add_argument('--skeletons', help='a PoseDataset pkl holding the '
                    "video's skeletons (else MediaPipe extracts them)")
     p.add_argument('--sample', help='frame_dir of the sample in --skeletons')
-    p.add_argument('--topk', type=int, default=5)
+    p.add_argument('--topk', type=_positive_int, default=5)
     p.add_argument('--device', default='cpu')
+    p.add_argument('--out', help='also write the predictions to this JSON')
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
 
 
 @command('predict')
 def run_predict(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.apis.predict import (format_predictions, load_skeletons,
-                                        predict)
+    import mmengine
+
+    from m2hen_mmaction.apis.predict import (format_predictions,
+                                             load_skeletons, predict,
+                                             predictions_json)
     skeletons = (load_skeletons(args.skeletons, args.sample)
                  if args.skeletons else None)
-    print(format_predictions(
-        predict(args.video, args.config, args.checkpoint, skeletons,
-                args.topk, args.device)))
+    predictions = predict(args.video, args.config, args.checkpoint, skeletons,
+                          args.topk, args.device,
+                          [args.skeletons] if args.skeletons else [])
+    print(format_predictions(predictions))
+    if args.out:
+        mmengine.dump(predictions_json(
+            predictions, video=args.video, config=args.config,
+            checkpoint=args.checkpoint), args.out, indent=2)
+    return 0
+
+
+def _add_show(sub) -> None:
+    p = sub.add_parser('show', help='draw a sample\'s skeletons over its '
+                       'video (or a blank canvas) to .mp4 or .png')
+    p.add_argument('pkl', help='a PoseDataset pickle')
+    p.add_argument('frame_dir', help='the sample to draw')
+    p.add_argument('--video', help='draw over this video (else a canvas of '
+                   'the sample\'s img_shape)')
+    p.add_argument('--out', required=True,
+                   help='.mp4 (every frame) or .png (one frame)')
+    p.add_argument('--frame', type=int,
+                   help='the frame of a .png (default: the middle one)')
+    p.add_argument('--scale', type=_positive_int, help='integer upscaling '
+                   '(default: enough for a 480-pixel short side)')
+    p.add_argument('--min-score', type=float, default=0.0,
+                   help='joints scoring <= this are not drawn')
+
+
+@command('show')
+def run_show(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.apis.show import show
+    print(show(args.pkl, args.frame_dir, args.out, args.video, args.frame,
+               args.scale, args.min_score))
     return 0
 
 
@@ -405,18 +467,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ensemble(sub)
     _add_benchmark(sub, 'benchmark', 'train and test the rows of Table 1',
                    epochs=12, num_clips=[1, 10])
-    _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU schedule',
-                   epochs=DEMO_EPOCHS, num_clips=[1, 3])
+    _add_demo(sub)
     _add_report(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)
     _add_predict(sub)
+    _add_show(sub)
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    return COMMANDS[args.command](args)
+    """Run one sub-command; bad input (:class:`InputError`) is one line on
+    stderr and exit status 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in TOOL_COMMANDS:  # everything after is the tool's
+        argv = [argv[0], '--', *argv[1:]]
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as error:
+        print(f'm2hen {args.command}: error: {error}', file=sys.stderr)
+        return 2
 
 
 if __name__ == '__main__':

@@ -1,38 +1,29 @@
-"""Version checks and fixes for the pinned stack, kept in one place.
+"""Version checks and fixes for the pinned stack, one small function each.
 
-* :func:`check_versions` fails early, with one message, when mmaction2,
-  mmcv or mmengine are outside the versions this plugin is tested with.
-* :func:`patch_numpy_inf` restores ``np.Inf`` (removed in NumPy 2) which
-  MMAction2 1.1.0's ``PoseCompact``/``MMCompact`` still use.
-* :func:`patch_rgbpose_head_loss`: MMAction2 1.1.0's ``RGBPoseHead``
-  crashes (``'dict' object has no attribute 'size'``) on every batch whose
-  size equals ``num_classes``, because a soft-label check calls ``.size()``
-  on its dict of branch scores. The fix hands the original method a dict
-  that also answers ``size()`` (the batch size of its scores).
-* Checkpoints under torch>=2.6 (``torch.load(weights_only=True)``):
-  mmengine 0.10.7 pickles each ``HistoryBuffer``'s statistic *methods*, which
-  the pickle stores as calls to ``builtins.getattr``; torch's safe loader
-  refuses them, so ``resume`` and ``load_from`` fail out of the box.
-  :func:`patch_history_buffer` stops saving those methods (they are class
-  state that mmengine re-registers on import anyway), and
-  :func:`safe_load_checkpoint` replaces mmengine's local-file loader. It keeps
-  ``weights_only=True`` and allows only inert data types on top of torch's own
-  list: ``HistoryBuffer`` (plain data, rebuilt without running its code) and
-  NumPy arrays/scalars/dtypes. Old checkpoints that still contain the
-  ``getattr`` records load too: the record is replaced by an inert
-  :class:`UnresolvedAttribute` marker; the real ``getattr`` is never callable
-  from a checkpoint. Anything else (arbitrary classes) is refused with a
-  message naming the offending globals.
+Each fix names the upstream versions it applies to; ``tests/test_compat.py``
+runs the unpatched upstream code for each one and fails, saying the fix can
+go, the day upstream no longer breaks. Where a fix is applied:
+
+* Global, on ``import m2hen_mmaction`` (a drop-in user who only adds
+  ``custom_imports=dict(imports=['m2hen_mmaction'])`` to an MMAction2 config
+  would otherwise hit these): :func:`restore_numpy_inf`,
+  :func:`make_history_buffer_getattr_free` and
+  :func:`register_safe_checkpoint_loader`; on machines without CUDA also
+  :func:`init_dist_without_cuda` and :func:`ddp_without_device_ids_on_cpu`
+  (GPU machines run mmengine's distributed code unchanged).
+* Scoped: :func:`quiet_mmcv_ops_warning` wraps only our own import of
+  MMAction2's models; :class:`BatchSafeRGBPoseLoss` is mixed into our
+  ``PatchedRGBPoseHead`` / ``RGBPoseFusionHead`` (MMAction2's ``RGBPoseHead``
+  is left as it is).
 """
+import contextlib
 import os.path as osp
 import warnings
 
 import numpy as np
 import torch
 
-# mmcv-lite has no compiled ops; MMAction2 never needs this one.
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+from .errors import InputError
 
 SUPPORTED = {
     'mmaction': ('1.1.0', '1.2.0'),  # [min, max): 1.2.0's wheel is broken
@@ -90,8 +81,33 @@ def check_versions() -> None:
             '. Reinstall with `pip install -e .` (see README).')
 
 
-def patch_numpy_inf() -> None:
-    """Give NumPy 2 back the ``np.Inf`` alias MMAction2 1.1.0 relies on."""
+MMCV_OPS_WARNING = 'Fail to import ``MultiScaleDeformableAttention``'
+
+
+@contextlib.contextmanager
+def quiet_mmcv_ops_warning():
+    """Silence one mmcv-lite import warning inside this ``with`` block only.
+
+    Applies to mmcv-lite 2.0.1 (any mmcv-lite 2.x: it has no compiled ops):
+    importing ``mmcv.cnn.bricks.transformer`` (done by MMAction2 1.1.0's
+    models) warns that ``MultiScaleDeformableAttention`` is missing, which no
+    MMAction2 model uses. Scoped, not a global filter: it wraps our own first
+    import of ``mmaction.models``; warnings raised elsewhere are untouched.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message=MMCV_OPS_WARNING)
+        yield
+
+
+def restore_numpy_inf() -> None:
+    """Give NumPy 2 back the ``np.Inf`` alias MMAction2 relies on (global).
+
+    Applies to mmaction2 1.1.0 with numpy>=2.0: ``PoseCompact`` and
+    ``MMCompact`` call ``np.min(..., initial=np.Inf)``, so every PoseC3D
+    pipeline raises ``AttributeError`` under NumPy 2. Global because a
+    drop-in user's MMAction2 pipelines need it as much as ours; the alias only
+    adds a name NumPy 1 had.
+    """
     if 'Inf' not in np.__dict__:
         np.Inf = np.inf
 
@@ -104,22 +120,24 @@ class BranchScores(dict):
     """
 
     def size(self) -> torch.Size:
+        """The size of the first branch's scores, (N, C)."""
         return next(iter(self.values())).size()
 
 
-def patch_rgbpose_head_loss() -> None:
-    """Make ``RGBPoseHead.loss_by_feat`` work when batch == num_classes."""
-    from mmaction.models.heads import RGBPoseHead
-    original = RGBPoseHead.loss_by_feat
-    if getattr(original, 'takes_branch_scores', False):
-        return
+class BatchSafeRGBPoseLoss:
+    """Mixin for ``RGBPoseHead`` subclasses: loss when batch == num_classes.
 
-    def loss_by_feat(self, cls_scores, data_samples):
-        return original(self, BranchScores(cls_scores), data_samples)
+    Applies to mmaction2 1.1.0: ``RGBPoseHead.loss_by_feat`` raises
+    ``'dict' object has no attribute 'size'`` on every batch whose size
+    equals ``num_classes`` (a soft-label check calls ``.size()`` on its dict
+    of branch scores). Scoped: our heads inherit it, MMAction2's
+    ``RGBPoseHead`` stays unpatched. Put it before ``RGBPoseHead`` in the
+    bases.
+    """
 
-    loss_by_feat.takes_branch_scores = True
-    loss_by_feat.__doc__ = original.__doc__
-    RGBPoseHead.loss_by_feat = loss_by_feat
+    def loss_by_feat(self, cls_scores: dict, data_samples) -> dict:
+        """``RGBPoseHead.loss_by_feat`` with scores that answer ``size()``."""
+        return super().loss_by_feat(BranchScores(cls_scores), data_samples)
 
 
 class UnresolvedAttribute:
@@ -155,8 +173,17 @@ def _history_setstate(self, state: dict) -> None:
     self.__dict__.update(state)
 
 
-def patch_history_buffer() -> None:
-    """Make mmengine's ``HistoryBuffer`` pickle without ``getattr``."""
+def make_history_buffer_getattr_free() -> None:
+    """Make mmengine's ``HistoryBuffer`` pickle without ``getattr`` (global).
+
+    Applies to mmengine 0.10.7 (the latest 0.10.x) with torch>=2.6: every
+    checkpoint holds the message hub's ``HistoryBuffer`` objects, whose
+    pickle records their bound statistic methods as ``builtins.getattr``
+    calls, which torch's weights-only loader refuses and which cannot be
+    allow-listed without defeating it. Global because every checkpoint a
+    process writes (ours or a drop-in user's ``mim train mmaction``) should be
+    loadable safely; the methods are class state mmengine re-creates anyway.
+    """
     from mmengine.logging import HistoryBuffer
     HistoryBuffer.__getstate__ = _history_getstate
     HistoryBuffer.__setstate__ = _history_setstate
@@ -175,8 +202,42 @@ def checkpoint_safe_globals() -> list:
     ]
 
 
+class CheckpointRefused(InputError):
+    """A checkpoint the safe loader will not load; the message is one line
+    naming the file."""
+
+
+def _unsafe_globals(filename: str) -> list:
+    """Globals of a checkpoint beyond torch's defaults ([] if unreadable)."""
+    try:
+        return torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # a truncated archive cannot even be listed
+        return []
+
+
+def _refusal(filename: str, error: Exception) -> str:
+    """One line saying why ``filename`` was refused and what to do."""
+    unsafe = _unsafe_globals(filename)
+    if unsafe:
+        return (f'Checkpoint {filename} holds objects that are not weights '
+                f'({", ".join(unsafe)}). m2hen_mmaction loads checkpoints with '
+                "torch's safe loader only. If you trust the file, re-save just "
+                'its weights in a trusted Python session: torch.save('
+                "{'state_dict': ckpt['state_dict']}, 'clean.pth').")
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else ''
+    return (f'Checkpoint {filename} is truncated or not a torch checkpoint '
+            f'({type(error).__name__}: {reason}); delete it and resume from '
+            'an earlier one.')
+
+
 def safe_load_checkpoint(filename: str, map_location=None):
     """Load a local checkpoint with torch's safe (weights-only) unpickler.
+
+    Allows only inert data types on top of torch's own list:
+    ``HistoryBuffer`` (plain data, rebuilt without running its code) and NumPy
+    arrays/scalars/dtypes. An old checkpoint's ``getattr`` records load as
+    inert :class:`UnresolvedAttribute` markers; the real ``getattr`` is never
+    callable from a file.
 
     Args:
         filename (str): Path of a ``.pth`` file.
@@ -187,8 +248,10 @@ def safe_load_checkpoint(filename: str, map_location=None):
 
     Raises:
         FileNotFoundError: If ``filename`` does not exist.
-        RuntimeError: If the file holds objects other than weights and the
-            inert data types of :func:`checkpoint_safe_globals`.
+        CheckpointRefused: If the file is truncated or corrupt, or holds objects
+            other than weights and the inert data types of
+            :func:`checkpoint_safe_globals`; the one-line message names the
+            file.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -198,27 +261,79 @@ def safe_load_checkpoint(filename: str, map_location=None):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
         except Exception as error:  # torch raises UnpicklingError/RuntimeError
-            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(
-                filename)
-            raise RuntimeError(
-                f'Checkpoint {filename} holds objects that are not weights '
-                f'({", ".join(unsafe) or error}). m2hen_mmaction loads '
-                'checkpoints with torch\'s safe loader only. If you trust the '
-                'file, re-save just its weights in a trusted Python session: '
-                "torch.save({'state_dict': ckpt['state_dict']}, 'clean.pth')."
-            ) from error
+            raise CheckpointRefused(_refusal(filename, error)) from error
 
 
 def register_safe_checkpoint_loader() -> None:
-    """Route mmengine's local checkpoint loading through the safe loader."""
+    """Route mmengine's local checkpoint loading through the safe loader.
+
+    Applies to mmengine 0.10.7 with torch>=2.6: its local loader calls
+    ``torch.load`` without ``weights_only``, which now defaults to True and
+    refuses every mmengine checkpoint (NumPy scalars in ``meta``, the message
+    hub's ``HistoryBuffer``), so ``--resume``, ``load_from`` and
+    ``mim test --checkpoint`` all fail. Global because a drop-in user's
+    ``mim train mmaction <cfg> --resume`` needs it as much as our tools;
+    :func:`safe_load_checkpoint` keeps ``weights_only=True``.
+    """
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
         prefixes='', loader=safe_load_checkpoint, force=True)
 
 
-def apply_patches() -> None:
-    """Apply every runtime fix this module owns (idempotent)."""
-    patch_numpy_inf()
-    patch_rgbpose_head_loss()
-    patch_history_buffer()
+def _init_dist_pytorch_on_cpu(backend: str = 'nccl', init_backend='torch',
+                              **kwargs) -> None:
+    """mmengine's ``_init_dist_pytorch`` minus ``torch.cuda.set_device``.
+
+    NCCL (mmengine's default) needs GPUs; gloo is used instead.
+    """
+    if init_backend != 'torch':
+        raise RuntimeError(f'init_backend={init_backend!r} needs CUDA; '
+                           'this machine has none.')
+    if backend in (None, 'nccl'):
+        backend = 'gloo'
+    torch.distributed.init_process_group(backend=backend, **kwargs)
+
+
+def init_dist_without_cuda() -> None:
+    """Let ``--launcher pytorch`` start a gloo process group on CPU torch.
+
+    Applies to mmengine 0.10.7 (``mmengine.dist.utils._init_dist_pytorch``)
+    on a machine without CUDA: it calls ``torch.cuda.set_device`` first,
+    which raises on CPU-only torch. Applied on import only where torch has
+    no CUDA (GPU machines run mmengine unchanged), because a drop-in user's
+    ``mim train mmaction <cfg> --launcher pytorch`` goes through it too.
+    """
+    from mmengine.dist import utils
+    utils._init_dist_pytorch = _init_dist_pytorch_on_cpu
+
+
+def ddp_without_device_ids_on_cpu() -> None:
+    """Let mmengine wrap CPU models in DDP (no ``device_ids``).
+
+    Applies to mmengine 0.10.7's ``Runner.wrap_model``, which always passes
+    ``device_ids=[LOCAL_RANK]``; torch's DDP refuses ``device_ids`` for a
+    CPU module. Applied on import only where torch has no CUDA, for the same
+    reason as :func:`init_dist_without_cuda`.
+    """
+    from mmengine.model import MMDistributedDataParallel
+    original = MMDistributedDataParallel.__init__
+    if getattr(original, 'drops_cpu_device_ids', False):
+        return
+
+    def __init__(self, module, *args, **kwargs):
+        if all(p.device.type == 'cpu' for p in module.parameters()):
+            kwargs.pop('device_ids', None)
+        original(self, module, *args, **kwargs)
+
+    __init__.drops_cpu_device_ids = True
+    MMDistributedDataParallel.__init__ = __init__
+
+
+def apply_global_fixes() -> None:
+    """Apply the fixes a drop-in user needs (idempotent); see module doc."""
+    restore_numpy_inf()
+    make_history_buffer_getattr_free()
     register_safe_checkpoint_loader()
+    if not torch.cuda.is_available():
+        init_dist_without_cuda()
+        ddp_without_device_ids_on_cpu()

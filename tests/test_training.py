@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 
 from m2hen_mmaction.compat import safe_load_checkpoint
 
-POSE_SMOKE = 'posec3d/posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose_smoke.py'
+POSE_SMOKE = 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke.py'
 ITER_LOOP = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=2)
 ITER_CHECKPOINT = dict(by_epoch=False, interval=2, save_best=None)
 

@@ -8,7 +8,9 @@ from mmengine.logging import print_log
 
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
+from ..errors import MissingDataError
 from ..skeleton import check_num_joints
+from .data_check import missing_data
 
 NAN_POLICIES = ('zero_score', 'error')
 
@@ -62,6 +64,10 @@ class MicroGesturePoseDataset(PoseDataset):
         if nan_policy not in NAN_POLICIES:
             raise ValueError(f'nan_policy must be one of {NAN_POLICIES}, '
                              f'got {nan_policy!r}')
+        message = missing_data(osp.join(kwargs.get('data_root') or '',
+                                        ann_file))
+        if message:
+            raise MissingDataError(message)
         self.layout = layout
         self.nan_policy = nan_policy
         self.check_videos = check_videos

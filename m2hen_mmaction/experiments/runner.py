@@ -27,6 +27,8 @@ from mmengine.runner import Runner, load_checkpoint
 
 from mmaction.registry import MODELS
 
+from ..datasets.data_check import missing_data
+from ..errors import InputError, MissingDataError
 from ..grouping import ensemble
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..datasets.part_grouped_dataset import (class_counts,
@@ -109,19 +111,19 @@ class BenchmarkSettings:
 MIGSYNTH_MODELS = {
     spec.key: spec
     for spec in [
-        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
                   '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-r50_'
+        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
                   '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-r50_'
+        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-tiny_'
                   '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
                   '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-r50_'
+        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
                   '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-r50_'
+        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-tiny_'
                   '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_'
+        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
                   'migsynth-skeleton.py'),
     ]
 }
@@ -145,8 +147,11 @@ def group_parts(ann_file: str) -> List[List[int]]:
     return split_parts(train_class_counts(ann_file))
 
 
-def trainset_spec(spec: ModelSpec, index: int) -> ModelSpec:
-    return ModelSpec(f'{spec.key}_trainset{index}', spec.config, index)
+def trainset_key(model_key: str, index: int, num_parts: int) -> str:
+    """Work-dir key of ``model_key`` trained on Trainset_``index``; the
+    primary trainset (``index == num_parts``: all classes) is the model
+    itself."""
+    return model_key if index == num_parts else f'{model_key}_trainset{index}'
 
 
 def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
@@ -307,9 +312,8 @@ def row_trainsets(row: RowSpec, settings: BenchmarkSettings, split: str,
     indices = range(1, len(parts) + 1) if row.group_training else [len(parts)]
     trainsets = []
     for index in indices:
-        suffix = '' if index == len(parts) else f'_trainset{index}'
-        dumps = [model_scores(settings, key + suffix, split, num_clips)
-                 for key in row.models]
+        dumps = [model_scores(settings, trainset_key(key, index, len(parts)),
+                              split, num_clips) for key in row.models]
         label_map = build_trainset([list(p) for p in parts], index).label_map
         trainsets.append(
             ensemble.combine_models(dumps, label_map, f'trainset{index}'))
@@ -350,14 +354,20 @@ def labels_file(work_dir: str, num_clips: int) -> str:
     return osp.join(work_dir, f'test_labels_noc{num_clips}.npy')
 
 
+def row_models(row: RowSpec, num_parts: int) -> List[Tuple[str, int]]:
+    """``(model key, trainset index)`` of every model a row's scores come
+    from: the primary models first, then their group trainsets."""
+    indices = [num_parts]
+    if row.group_training:
+        indices += range(1, num_parts)
+    return [(key, index) for index in indices for key in row.models]
+
+
 def row_model_keys(row: RowSpec,
                    parts: Sequence[Sequence[int]]) -> List[str]:
-    """Keys of every model a row's scores come from."""
-    keys = list(row.models)
-    if row.group_training:
-        keys += [trainset_spec(ModelSpec(key, ''), index).key
-                 for key in row.models for index in range(1, len(parts))]
-    return keys
+    """Work-dir keys of every model a row's scores come from."""
+    return [trainset_key(key, index, len(parts))
+            for key, index in row_models(row, len(parts))]
 
 
 def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
@@ -365,11 +375,10 @@ def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
     """Every model the rows need, group trainsets included, in row order."""
     specs: Dict[str, ModelSpec] = {}
     for row in rows:
-        for key in row_model_keys(row, parts):
-            base, _, index = key.partition('_trainset')
-            spec = catalog[base]
-            specs.setdefault(key, trainset_spec(spec, int(index))
-                             if index else spec)
+        for base, index in row_models(row, len(parts)):
+            key = trainset_key(base, index, len(parts))
+            specs.setdefault(key, catalog[base] if key == base else
+                             ModelSpec(key, catalog[base].config, index))
     return list(specs.values())
 
 
@@ -379,9 +388,23 @@ def selected_rows(settings: BenchmarkSettings) -> List[RowSpec]:
     known = [row.method for row in TABLE1_ROWS]
     unknown = [name for name in settings.rows if name not in known]
     if unknown:
-        raise ValueError(f'Unknown Table 1 rows {unknown}; choose from '
+        raise InputError(f'Unknown Table 1 rows {unknown}; choose from '
                          f'{sorted(set(known))}')
     return [row for row in TABLE1_ROWS if row.method in settings.rows]
+
+
+def check_settings(settings: BenchmarkSettings) -> None:
+    """Raise :class:`InputError` for settings that would fail after
+    training: missing data, NoC or epochs below 1."""
+    message = missing_data(settings.ann_file, option='--ann-file')
+    if message:
+        raise MissingDataError(message)
+    counts = dict(epochs=[settings.epochs], num_clips=settings.num_clips,
+                  val_num_clips=[settings.val_num_clips])
+    for name, values in counts.items():
+        if not values or min(values) < 1:
+            raise InputError(f'--{name.replace("_", "-")} must be >= 1, got '
+                             f'{list(values)}.')
 
 
 def run_benchmark(settings: BenchmarkSettings,
@@ -393,9 +416,10 @@ def run_benchmark(settings: BenchmarkSettings,
         dict: ``rows`` (metrics per row and NoC), ``models`` (train time,
         parameters), ``parts`` and ``class_counts``.
     """
+    check_settings(settings)
+    rows = selected_rows(settings)
     os.makedirs(settings.work_dir, exist_ok=True)
     parts = group_parts(settings.ann_file)
-    rows = selected_rows(settings)
     start = time.time()
     models = {spec.key: train_and_test(spec, settings, parts)
               for spec in models_of(rows, parts, catalog)}

@@ -1,64 +1,54 @@
-"""`m2hen predict` on a MiG-Synth video with pose-only, RGB+pose and EHCT
-configs (skeletons from the dataset's pickle: MediaPipe is optional)."""
-import os.path as osp
-
+"""Pieces of `m2hen predict` (the command itself runs in tests/test_cli.py):
+sample lookup, class names, the checkpoint-fit check."""
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-from m2hen_mmaction.cli import main
-from m2hen_mmaction.apis.predict import load_skeletons, predict
-from mmaction.registry import MODELS
-
-from conftest import config_path
-
-SMOKE = {
-    'pose': 'posec3d/posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-'
-            'pose_smoke.py',
-    'rgbpose': 'm3cn/m3cn_rgbpose-res2net3d-r50_1xb16-u4u16-12e_migsynth-'
-               'rgbpose_smoke.py',
-    'ehct': 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-'
-            'skeleton_smoke.py',
-}
+from m2hen_mmaction.apis.checkpoints import (load_matching_checkpoint,
+                                            state_dict_mismatches)
+from m2hen_mmaction.apis.predict import class_names, load_skeletons
+from m2hen_mmaction.errors import InputError, MissingDataError
 
 
-def _checkpoint(relative, tmp_path):
-    with DefaultScope.overwrite_default_scope('mmaction'):
-        model = MODELS.build(Config.fromfile(config_path(relative)).model)
-    path = str(tmp_path / 'weights.pth')
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': {'classes': [f'c{k}' for k in
-                                                      range(16)]}}}, path)
-    return path
-
-
-@pytest.mark.parametrize('family', sorted(SMOKE))
-def test_predict_top5(family, small_migsynth, tmp_path):
-    sample = load_skeletons(small_migsynth)
-    video = osp.join(osp.dirname(small_migsynth), 'videos',
-                     sample['frame_dir'] + '.mp4')
-    top5 = predict(video, config_path(SMOKE[family]),
-                   _checkpoint(SMOKE[family], tmp_path), sample)
-    assert len(top5) == 5
-    scores = [score for _, score in top5]
-    assert scores == sorted(scores, reverse=True)
-    assert 0 < sum(scores) <= 1 + 1e-5
-    assert all(name.startswith('c') for name, _ in top5)
-
-
-def test_predict_command_and_errors(small_migsynth, tmp_path, capsys):
-    sample = load_skeletons(small_migsynth)
-    video = osp.join(osp.dirname(small_migsynth), 'videos',
-                     sample['frame_dir'] + '.mp4')
-    weights = _checkpoint(SMOKE['pose'], tmp_path)
-    assert main(['predict', video, '--config', config_path(SMOKE['pose']),
-                 '--checkpoint', weights, '--skeletons', small_migsynth,
-                 '--sample', sample['frame_dir'], '--topk', '3']) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and lines[0].startswith('1. c')
-    with pytest.raises(FileNotFoundError, match='missing.mp4'):
-        predict(str(tmp_path / 'missing.mp4'), config_path(SMOKE['pose']),
-                weights, sample)
-    with pytest.raises(KeyError, match="No sample 'nope'"):
+def test_load_skeletons_finds_the_sample_or_lists_some(small_migsynth):
+    first = load_skeletons(small_migsynth)
+    assert load_skeletons(small_migsynth, first['frame_dir']) is not None
+    with pytest.raises(InputError, match=f"No sample 'nope' .*"
+                       f"{first['frame_dir']}"):
         load_skeletons(small_migsynth, 'nope')
+    with pytest.raises(MissingDataError, match='gone.pkl does not exist'):
+        load_skeletons('gone.pkl')
+
+
+def test_class_names_fall_back_in_order(small_migsynth):
+    from_meta = {'dataset_meta': {'classes': ['a', 'b']}}
+    assert class_names(from_meta, [small_migsynth], 2) == ['a', 'b']
+    names = class_names({}, ['missing/x.pkl', small_migsynth], 16)
+    assert len(names) == 16 and names[0] != '0'
+    # A classes.txt of another size is not used: indices instead.
+    assert class_names(from_meta, [small_migsynth], 3) == ['0', '1', '2']
+
+
+def test_checkpoint_must_fit_the_model(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3))
+    other = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(),
+                                torch.nn.Linear(5, 3))
+    assert state_dict_mismatches(model, model.state_dict()) == []
+    assert state_dict_mismatches(model, other.state_dict()) == [
+        'unexpected 2.weight', 'unexpected 2.bias',
+        '0.weight is (5, 4), the model wants (3, 4)',
+        '0.bias is (5,), the model wants (3,)']
+    path = tmp_path / 'other.pth'
+    torch.save({'state_dict': other.state_dict(), 'meta': {'epoch': 1}}, path)
+    with pytest.raises(InputError, match=r'other.pth does not fit the model '
+                       r'of cfg.py \(4 mismatches: unexpected 2.weight; '
+                       r'unexpected 2.bias; 0.weight is \(5, 4\).*; 1 more\)'):
+        load_matching_checkpoint(model, str(path), 'cfg.py')
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': {f'module.{k}': v for k, v in
+                               model.state_dict().items()},
+                'meta': {'epoch': 3}}, good)
+    assert load_matching_checkpoint(model, str(good), 'cfg.py') == {'epoch': 3}
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:100])
+    with pytest.raises(InputError, match='Cannot read checkpoint .*truncated'):
+        load_matching_checkpoint(model, str(truncated), 'cfg.py')

@@ -11,7 +11,8 @@ from m2hen_mmaction.data.extraction.mediapipe_to_openpose import (BODY25_FROM_PO
                                              hand_to_openpose,
                                              mesh_to_face70, pose_to_body25)
 from m2hen_mmaction.skeleton.layouts import (BODY25_FLIP, FACE_FLIP,
-                                             FACE_OFFSET, get_layout)
+                                             FACE_OFFSET, LEFT_HAND_OFFSET,
+                                             RIGHT_HAND_OFFSET, get_layout)
 
 # MediaPipe BlazePose left/right landmark pairs (person's sides).
 MEDIAPIPE_POSE_FLIP = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12),
@@ -70,18 +71,18 @@ def test_face_map_indices_are_distinct_mesh_points():
 def test_mesh_to_face70_with_and_without_irises():
     rng = np.random.default_rng(0)
     refined = rng.uniform(0, 1, (478, 2)).astype(np.float32)
-    face = mesh_to_face70(refined)
-    assert face.shape == (70, 3) and (face[:, 2] == 1).all()
+    face = mesh_to_face70(refined, 0.75)
+    assert face.shape == (70, 3) and (face[:, 2] == 0.75).all()
     np.testing.assert_array_equal(face[:68, :2],
                                   refined[list(FACE68_FROM_MESH)])
     np.testing.assert_array_equal(face[68:, :2], refined[[468, 473]])
-    plain = mesh_to_face70(refined[:468])
+    plain = mesh_to_face70(refined[:468], 0.75)
     np.testing.assert_allclose(plain[68, :2], face[36:42, :2].mean(0),
                                rtol=1e-6)
     np.testing.assert_allclose(plain[69, :2], face[42:48, :2].mean(0),
                                rtol=1e-6)
     with pytest.raises(ValueError, match='468 or 478 landmarks'):
-        mesh_to_face70(refined[:100])
+        mesh_to_face70(refined[:100], 0.75)
 
 
 def test_holistic_to_openpose137_scales_and_zeroes_missing_parts():
@@ -102,9 +103,44 @@ def test_holistic_to_openpose137_scales_and_zeroes_missing_parts():
     np.testing.assert_allclose(joints[2, :2], pose[12, :2] * [320, 240],
                                rtol=1e-5)
     with pytest.raises(ValueError, match=r'hand landmarks must have shape'):
-        hand_to_openpose(np.zeros((20, 2)))
+        hand_to_openpose(np.zeros((20, 2)), 1.0)
     with pytest.raises(ValueError, match=r'pose landmarks must have shape'):
         holistic_to_openpose137(pose[:30], None, None, None, (240, 320))
+
+
+def test_holistic_to_openpose137_has_openpose_semantics():
+    """Outside the image -> (0, 0, 0); face and hands take their presence."""
+    rng = np.random.default_rng(2)
+    pose = np.concatenate([rng.uniform(0.1, 0.9, (33, 2)),
+                           rng.uniform(0.4, 1, (33, 1))], 1)
+    pose[11] = (0.3, 0.5, 0.6)
+    pose[12] = (0.5, 1.3, 0.9)  # right shoulder below the image, visible
+    pose[14] = (-0.2, 0.5, 0.8)  # right elbow left of it
+    face = rng.uniform(0.2, 0.8, (478, 2))
+    face[FACE68_FROM_MESH[0]] = (1.05, 0.5)  # first jaw point right of it
+    left_hand = rng.uniform(0.2, 0.8, (21, 2))
+    left_hand[8] = (0.5, -0.01)  # an index joint above it
+    joints = holistic_to_openpose137(pose, face, left_hand, None, (240, 320))
+
+    names = get_layout('openpose137').joint_names
+    for name in ('right_shoulder', 'right_elbow'):
+        assert not joints[names.index(name)].any(), name
+    assert not joints[FACE_OFFSET].any()
+    assert not joints[LEFT_HAND_OFFSET + 8].any()
+    # the neck (shoulder midpoint) lies inside: kept, with min visibility
+    np.testing.assert_allclose(joints[names.index('neck')],
+                               [0.4 * 320, 0.9 * 240, 0.6], rtol=1e-5)
+    face_score = joints[FACE_OFFSET + 1:FACE_OFFSET + 70, 2]
+    np.testing.assert_allclose(face_score, pose[:11, 2].mean(), rtol=1e-6)
+    hand_score = np.delete(joints[LEFT_HAND_OFFSET:RIGHT_HAND_OFFSET, 2], 8)
+    np.testing.assert_allclose(hand_score, pose[[15, 17, 19, 21], 2].mean(),
+                               rtol=1e-6)
+    inside = joints[:, 2] > 0
+    assert ((joints[inside, 0] >= 0) & (joints[inside, 0] <= 320) &
+            (joints[inside, 1] >= 0) & (joints[inside, 1] <= 240)).all()
+    # A face without a pose has no presence to take: dropped.
+    alone = holistic_to_openpose137(None, face, None, None, (240, 320))
+    assert not alone.any()
 
 
 # ---- with MediaPipe (optional extra [extract]) ----
@@ -140,7 +176,7 @@ def test_face_map_follows_ibug_geometry_on_a_real_face():
     with HolisticExtractor() as extractor:
         mirrored = face_on(extractor, image[:, ::-1].copy())
     x, y = face[:, 0], face[:, 1]
-    assert (face[:, 2] == 1).all()
+    assert len(set(face[:, 2])) == 1 and face[0, 2] > 0.9  # face's presence
     # jaw: right ear -> chin (lowest) -> left ear
     assert (np.diff(x[0:17:4]) > 0).all() and y[8] == y[0:17].max()
     assert y[0] < y[4] < y[8] > y[12] > y[16]
@@ -203,8 +239,8 @@ def test_extract_skeletons_batch_reports_each_video(tmp_path):
     assert ann['label'] == 3 and ann['img_shape'] == (224, 192)
     assert ann['keypoint'].shape == (1, 3, 137, 2)
     assert ann['keypoint_score'].shape == (1, 3, 137)
-    assert (ann['keypoint_score'][0, :, FACE_OFFSET:FACE_OFFSET + 70] == 1
-            ).all()
+    face_score = ann['keypoint_score'][0, :, FACE_OFFSET:FACE_OFFSET + 70]
+    assert (face_score == face_score[:, :1]).all() and (face_score > 0.9).all()
     face = ann['keypoint'][0, :, FACE_OFFSET:FACE_OFFSET + 68]
     nose = ann['keypoint'][0, :, 0]
     assert ((face.min(1) < nose) & (nose < face.max(1))).all()
@@ -214,6 +250,52 @@ def test_extract_skeletons_batch_reports_each_video(tmp_path):
     assert 'cannot decode broken.mp4' in errors['broken.mp4']
     assert '2 skipped' in (tmp_path / 'out' /
                            'conversion_report.txt').read_text()
+
+
+def panning_portrait(num_frames=12):
+    """A 320 x 240 clip of the portrait cut at the chest, panning right until
+    the face is half out of the frame."""
+    image = cv2.resize(portrait(), (320, 375))
+    return [cv2.warpAffine(image, np.float32([[1, 0, 12 * t], [0, 1, -40]]),
+                           (320, 240), borderMode=cv2.BORDER_REPLICATE)
+            for t in range(num_frames)]
+
+
+def landmarks_outside(landmarks, min_visibility=None):
+    """How many landmarks lie outside the image (and are visible enough)."""
+    points = landmarks.landmark
+    xy = np.array([(p.x, p.y) for p in points])
+    outside = ((xy < 0) | (xy > 1)).any(1)
+    if min_visibility is not None:
+        outside &= np.array([p.visibility for p in points]) > min_visibility
+    return int(outside.sum())
+
+
+def test_extracted_joints_never_lie_outside_the_image(tmp_path):
+    mediapipe = pytest.importorskip('mediapipe')
+    from m2hen_mmaction.data.extraction.extract import extract_video
+    frames = panning_portrait()
+    # MediaPipe itself reports visible joints below and face points right of
+    # this clip's last frame.
+    with mediapipe.solutions.holistic.Holistic(
+            refine_face_landmarks=True) as holistic:
+        raw = holistic.process(cv2.cvtColor(frames[-1], cv2.COLOR_BGR2RGB))
+    assert landmarks_outside(raw.pose_landmarks, min_visibility=0.3) > 0
+    assert landmarks_outside(raw.face_landmarks) > 0
+    write_frames(tmp_path / 'pan.mp4', frames)
+
+    skeleton, shape = extract_video(tmp_path / 'pan.mp4')
+
+    assert shape == (240, 320) and skeleton.shape == (1, 12, 137, 3)
+    x, y, c = np.moveaxis(skeleton[0], -1, 0)
+    scored = c > 0
+    assert ((x >= 0) & (x <= 320) & (y >= 0) & (y <= 240))[scored].all()
+    assert not skeleton[0][~scored].any()  # dropped joints are (0, 0, 0)
+    assert scored[:, 0].all()  # the nose stays in view
+    last_face = c[-1, FACE_OFFSET:FACE_OFFSET + 70]
+    kept = last_face[last_face > 0]
+    assert 0 < len(kept) < 70  # half the face left the frame
+    assert (kept == kept[0]).all() and kept[0] > 0.9  # the face's presence
 
 
 def test_models_that_need_a_download_fail_early():

@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 
 from m2hen_mmaction.experiments import runner as benchmark
-from m2hen_mmaction.cli import main
 from m2hen_mmaction.experiments.report import claim_checks, write_report
+
+from conftest import run_console_script
 
 SMOKE_MODELS = {
     'm3cn_rgbpose': benchmark.ModelSpec(
-        'm3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-r50_1xb16-u4u16-12e_'
+        'm3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_'
         'migsynth-rgbpose_smoke.py'),
     'ehct': benchmark.ModelSpec(
-        'ehct', 'ehct/ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-'
+        'ehct', 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
         'skeleton_smoke.py'),
 }
 ROWS = ('Res2Net3D (M3CN)', 'EHCT', 'M3CN + EHCT (HgE)',
@@ -23,16 +24,16 @@ ROWS = ('Res2Net3D (M3CN)', 'EHCT', 'M3CN + EHCT (HgE)',
 
 @pytest.mark.slow
 def test_benchmark_trains_ensembles_reports_and_resumes(small_migsynth,
-                                                        tmp_path, capsys):
+                                                        tmp_path):
     settings = benchmark.BenchmarkSettings(
         name='tiny', ann_file=small_migsynth, epochs=1, num_clips=(1, 2),
         rows=ROWS, work_root=str(tmp_path))
     results = benchmark.run_benchmark(settings, SMOKE_MODELS)
     parts = results['parts']
-    trainsets = range(1, len(parts))
-    expected_models = {'m3cn_rgbpose', 'ehct'} | {
-        f'{key}_trainset{i}' for key in ('m3cn_rgbpose', 'ehct')
-        for i in trainsets}
+    expected_models = {
+        benchmark.trainset_key(key, i, len(parts))
+        for key in ('m3cn_rgbpose', 'ehct') for i in range(1, len(parts) + 1)}
+    assert len(expected_models) == 2 * len(parts)
     assert set(results['models']) == expected_models
     assert len(results['rows']) == len(ROWS) * 2
     for row in results['rows']:
@@ -57,22 +58,25 @@ def test_benchmark_trains_ensembles_reports_and_resumes(small_migsynth,
 
     # `m2hen ensemble` on the same dumps reproduces the GpT row (NoC 1).
     def dumps(split, index):
-        suffix = '' if index == len(parts) else f'_trainset{index}'
         return f'{index}=' + ','.join(
-            benchmark.dump_path(osp.join(work_dir, key + suffix), split, 1)
-            for key in ('m3cn_rgbpose', 'ehct'))
+            benchmark.dump_path(osp.join(
+                work_dir, benchmark.trainset_key(key, index, len(parts))),
+                split, 1) for key in ('m3cn_rgbpose', 'ehct'))
 
     out = str(tmp_path / 'ensemble.json')
     argv = ['ensemble', '--ann-file', small_migsynth, '--out', out]
     for index in range(1, len(parts) + 1):
         argv += ['--val', dumps('val', index), '--test', dumps('test', index)]
-    assert main(argv) == 0
+    stdout, _ = run_console_script('m2hen', *argv, cwd=tmp_path)
     cli = mmengine.load(out)
+    assert f"top1: {100 * cli['metrics']['top1']:.2f}" in stdout
     assert cli['alphas'] == group[0]['alphas']
     assert cli['metrics']['top1'] == pytest.approx(group[0]['top1'])
     assert cli['metrics']['mean1'] == pytest.approx(group[0]['mean1'])
-    assert main(['split', small_migsynth]) == 0
-    assert 'Part A' in capsys.readouterr().out
+    stdout, _ = run_console_script('m2hen', 'split', small_migsynth,
+                                   cwd=tmp_path)
+    for name, part in zip('ABCD', parts):
+        assert f'Part {name}: classes {part} ' in stdout
 
     # A rerun reuses every finished model instead of training it again.
     done = osp.join(work_dir, 'ehct', 'done.json')

@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 
 from conftest import config_path
 
-EHCT_SMOKE = ('ehct/ehct_hypergraph-transformer_1xb16-u16-12e_migsynth-'
+EHCT_SMOKE = ('ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
               'skeleton_smoke.py')
 
 

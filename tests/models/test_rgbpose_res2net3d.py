@@ -18,46 +18,25 @@ M3CN_CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', 'configs', '_base_', 'models',
     'm3cn_rgbpose_res2net3d_r50.py')
 
-# RGBPoseConv3D's layout at a quarter of the widths, one block per stage.
-SMALL = dict(
-    speed_ratio=4,
-    channel_ratio=4,
-    rgb_pathway=dict(
-        num_stages=4,
-        stage_blocks=(1, 1, 1, 1),
-        lateral=True,
-        lateral_infl=1,
-        lateral_activate=(0, 0, 1, 1),
-        fusion_kernel=7,
-        base_channels=16,
-        conv1_kernel=(1, 7, 7),
-        inflate=(0, 0, 1, 1),
-        with_pool2=False),
-    pose_pathway=dict(
-        num_stages=3,
-        stage_blocks=(1, 1, 1),
-        lateral=True,
-        lateral_inv=True,
-        lateral_infl=16,
-        lateral_activate=(0, 1, 1),
-        fusion_kernel=7,
-        in_channels=17,
-        base_channels=8,
-        out_indices=(2, ),
-        conv1_kernel=(1, 7, 7),
-        conv1_stride_s=1,
-        conv1_stride_t=1,
-        pool1_stride_s=1,
-        pool1_stride_t=1,
-        inflate=(0, 1, 1),
-        spatial_strides=(2, 2, 2),
-        temporal_strides=(1, 1, 1),
-        dilations=(1, 1, 1),
-        with_pool2=False))
+SMOKE_CONFIG = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', 'm3cn',
+    'm3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose_smoke.py')
+RES2NET_ARGS = ('scale', 'base_width')
+
+
+def smoke_backbone() -> dict:
+    """The M3CN smoke config's backbone arguments, without its type."""
+    backbone = Config.fromfile(SMOKE_CONFIG).model.backbone.to_dict()
+    backbone.pop('type')
+    return backbone
+
+
+SMALL = smoke_backbone()
+POSE_CHANNELS = SMALL['pose_pathway']['in_channels']
 
 
 def small_inputs(rgb_frames=4, pose_frames=16, rgb_size=64, pose_size=16,
-                 pose_channels=17):
+                 pose_channels=POSE_CHANNELS):
     return (torch.rand(1, 3, rgb_frames, rgb_size, rgb_size),
             torch.rand(1, pose_channels, pose_frames, pose_size, pose_size))
 
@@ -92,7 +71,8 @@ def test_rgbposeres2net3d():
 
 def test_same_laterals_and_shapes_as_rgbposeconv3d():
     ours = build(**SMALL)
-    theirs = build(type='RGBPoseConv3D', **SMALL)
+    theirs = build(type='RGBPoseConv3D',
+                   **{k: v for k, v in SMALL.items() if k not in RES2NET_ARGS})
     for pathway in (ours.rgb_path, ours.pose_path):
         blocks = [m for m in pathway.modules() if isinstance(m, Bottle2neck3d)]
         assert len(blocks) == len(pathway.stage_blocks)
@@ -111,7 +91,9 @@ def test_same_laterals_and_shapes_as_rgbposeconv3d():
     with torch.no_grad():
         shapes = [x.shape for x in ours(imgs, heatmaps)]
         assert shapes == [x.shape for x in theirs(imgs, heatmaps)]
-    assert shapes == [(1, 512, 4, 2, 2), (1, 128, 16, 2, 2)]
+    rgb_channels, pose_channels = Config.fromfile(
+        SMOKE_CONFIG).model.cls_head.in_channels
+    assert shapes == [(1, rgb_channels, 4, 2, 2), (1, pose_channels, 16, 2, 2)]
 
 
 @pytest.mark.parametrize('detach', [False, True])
@@ -162,11 +144,13 @@ def test_m3cn_config_trains_and_predicts():
 
 
 @pytest.mark.parametrize('inputs,message', [
-    (small_inputs(pose_channels=137), r'pose_pathway.in_channels=17'),
+    (small_inputs(pose_channels=17),
+     rf'pose_pathway.in_channels={POSE_CHANNELS}'),
     (small_inputs(pose_frames=15), 'not divisible by speed_ratio=4'),
     (small_inputs(pose_frames=12), 'needs 16'),
     (small_inputs(pose_size=32), 'laterals need them equal'),
-    ((torch.rand(1, 3, 64, 64), torch.rand(1, 17, 16, 16, 16)), '5-D'),
+    ((torch.rand(1, 3, 64, 64), torch.rand(1, POSE_CHANNELS, 16, 16, 16)),
+     '5-D'),
 ])
 def test_bad_clips_fail_clearly(inputs, message):
     model = build(**SMALL)
@@ -179,4 +163,4 @@ def test_bad_arguments_fail_at_build():
         build(speed_ratio=0, **{k: v for k, v in SMALL.items()
                                 if k != 'speed_ratio'})
     with pytest.raises(ValueError, match='base_width=1 leaves empty'):
-        build(base_width=1, **SMALL)
+        build(**dict(SMALL, base_width=1))

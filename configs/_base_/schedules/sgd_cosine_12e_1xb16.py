@@ -8,4 +8,4 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.05))
-auto_scale_lr = dict(base_batch_size=16)
+auto_scale_lr = dict(enable=False, base_batch_size=16)  # --auto-scale-lr

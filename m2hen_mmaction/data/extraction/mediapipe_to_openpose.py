@@ -18,10 +18,22 @@ person's own sides, as in both OpenPose and MediaPipe.
   (``refine_face_landmarks=True``, 478 points); a 468-point mesh gives each
   pupil as the mean of that eye's six iBUG contour points.
 
-Confidence ``c``: pose landmarks use MediaPipe's per-landmark ``visibility``;
-face and hand landmarks have none, so every landmark of a detected face or
-hand gets ``c = 1``. A part that was not detected is all zeros (``c = 0``),
-like a joint OpenPose did not find.
+Confidence ``c`` follows OpenPose, which never reports a joint outside the
+image and gives a missing joint ``(0, 0, 0)``:
+
+* Body joints take MediaPipe's per-landmark pose ``visibility``.
+* Face and hand landmarks come without per-point scores (their
+  ``visibility`` and ``presence`` fields are 0). Holistic finds the face and
+  the hands from the pose, so each takes the *part's presence*: the mean
+  visibility of the pose landmarks that locate it (:data:`PRESENCE_FROM_POSE`:
+  nose, eyes, ears and mouth for the face; wrist, pinky, index and thumb for
+  a hand). A face turned away or a hand in the dark scores low, as in
+  OpenPose. Should a face or hand come without a pose, nothing vouches for it
+  and it gets ``c = 0``.
+* A landmark outside the image (normalised x or y outside [0, 1]; BlazePose
+  extrapolates cut-off joints with high visibility) gets ``c = 0``.
+* Every joint with ``c = 0`` (outside, not detected, or a joint MediaPipe
+  lacks) has its coordinates zeroed too, like a joint OpenPose did not find.
 """
 from typing import Optional, Sequence, Tuple, Union
 
@@ -75,6 +87,13 @@ PUPILS_FROM_IRIS: Tuple[int, int] = (468, 473)
 EYE_CONTOURS: Tuple[Tuple[int, ...], Tuple[int, ...]] = (
     tuple(range(36, 42)), tuple(range(42, 48)))
 
+# Pose landmarks whose mean visibility is a part's presence: face (nose,
+# eyes, ears, mouth corners), left hand and right hand (wrist, pinky, index,
+# thumb), keyed by the part's first openpose137 joint.
+PRESENCE_FROM_POSE = {FACE_OFFSET: tuple(range(11)),
+                      LEFT_HAND_OFFSET: (15, 17, 19, 21),
+                      RIGHT_HAND_OFFSET: (16, 18, 20, 22)}
+
 NUM_JOINTS = get_layout('openpose137').num_joints
 
 
@@ -101,14 +120,16 @@ def pose_to_body25(pose: np.ndarray) -> np.ndarray:
     return body
 
 
-def mesh_to_face70(mesh: np.ndarray) -> np.ndarray:
+def mesh_to_face70(mesh: np.ndarray, presence: float) -> np.ndarray:
     """Map a MediaPipe face mesh to OpenPose's 70-point face.
 
     Args:
         mesh (np.ndarray): (468, 2) or refined (478, 2) mesh points ``(x, y)``.
+        presence (float): The face's confidence, given to every point.
 
     Returns:
-        np.ndarray: (70, 3) rows ``(x, y, 1)``: 68 iBUG points + 2 pupils.
+        np.ndarray: (70, 3) rows ``(x, y, presence)``: 68 iBUG points + 2
+        pupils.
     """
     if mesh.ndim != 2 or mesh.shape[0] not in (
             NUM_MESH_LANDMARKS, NUM_REFINED_MESH_LANDMARKS):
@@ -121,24 +142,41 @@ def mesh_to_face70(mesh: np.ndarray) -> np.ndarray:
         pupils = mesh[list(PUPILS_FROM_IRIS), :2]
     else:
         pupils = np.stack([points[list(eye)].mean(0) for eye in EYE_CONTOURS])
-    face = np.ones((70, 3), np.float32)
+    face = np.full((70, 3), presence, np.float32)
     face[:, :2] = np.concatenate([points, pupils])
     return face
 
 
-def hand_to_openpose(hand: np.ndarray) -> np.ndarray:
+def hand_to_openpose(hand: np.ndarray, presence: float) -> np.ndarray:
     """Map 21 MediaPipe hand landmarks to OpenPose's hand (same order).
 
     Args:
         hand (np.ndarray): (21, 2) landmark rows ``(x, y)``.
+        presence (float): The hand's confidence, given to every joint.
 
     Returns:
-        np.ndarray: (21, 3) rows ``(x, y, 1)``.
+        np.ndarray: (21, 3) rows ``(x, y, presence)``.
     """
     _check_shape(hand[:, :2], (NUM_HAND_LANDMARKS, 2), 'hand landmarks')
-    joints = np.ones((NUM_HAND_LANDMARKS, 3), np.float32)
+    joints = np.full((NUM_HAND_LANDMARKS, 3), presence, np.float32)
     joints[:, :2] = hand[:, :2]
     return joints
+
+
+def part_presence(pose: Optional[np.ndarray], offset: int) -> float:
+    """Confidence of the face or a hand from the pose that located it.
+
+    Args:
+        pose (np.ndarray | None): (33, 3) ``(x, y, visibility)`` or None.
+        offset (int): The part's first openpose137 joint (a key of
+            :data:`PRESENCE_FROM_POSE`).
+
+    Returns:
+        float: Mean visibility of the part's pose landmarks; 0 without pose.
+    """
+    if pose is None:
+        return 0.0
+    return float(pose[list(PRESENCE_FROM_POSE[offset]), 2].mean())
 
 
 def holistic_to_openpose137(pose: Optional[np.ndarray],
@@ -156,21 +194,28 @@ def holistic_to_openpose137(pose: Optional[np.ndarray],
         image_size (Sequence[int]): ``(height, width)`` of the frame.
 
     Returns:
-        np.ndarray: float32 (137, 3) rows ``(x, y, c)`` in pixels; parts that
-        were not detected (None) are zeros.
+        np.ndarray: float32 (137, 3) rows ``(x, y, c)`` in pixels with
+        OpenPose's semantics (module docstring): joints outside the image
+        or not detected are ``(0, 0, 0)``.
     """
     joints = np.zeros((NUM_JOINTS, 3), np.float32)
-    parts = ((pose, 0, pose_to_body25), (face, FACE_OFFSET, mesh_to_face70),
+    if pose is not None:
+        pose = np.asarray(pose, np.float32)
+        joints[:25] = pose_to_body25(pose)
+    parts = ((face, FACE_OFFSET, mesh_to_face70),
              (left_hand, LEFT_HAND_OFFSET, hand_to_openpose),
              (right_hand, RIGHT_HAND_OFFSET, hand_to_openpose))
     for landmarks, offset, to_openpose in parts:
         if landmarks is not None:
-            part = to_openpose(np.asarray(landmarks, np.float32))
+            part = to_openpose(np.asarray(landmarks, np.float32),
+                               part_presence(pose, offset))
             joints[offset:offset + len(part)] = part
+    outside = ((joints[:, :2] < 0) | (joints[:, :2] > 1)).any(1)
+    joints[outside, 2] = 0
+    joints[joints[:, 2] <= 0] = 0
     height, width = image_size
     joints[:, 0] *= width
     joints[:, 1] *= height
-    joints[joints[:, 2] <= 0, :2] = 0
     return joints
 
 

@@ -4,17 +4,18 @@ from typing import Dict, List, Sequence, Tuple, Union
 import torch
 from mmengine.structures import LabelData
 
-from mmaction.models.heads.rgbpose_head import RGBPoseHead
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
+from .patched_rgbpose_head import PatchedRGBPoseHead
+
 
 @MODELS.register_module()
-class RGBPoseFusionHead(RGBPoseHead):
+class RGBPoseFusionHead(PatchedRGBPoseHead):
     """``RGBPoseHead`` whose prediction is the weighted RGB+pose score.
 
-    Training is ``RGBPoseHead``'s: one linear classifier per branch and one
-    loss per entry of ``loss_components``. At prediction every branch's
+    Training is ``PatchedRGBPoseHead``'s: one linear classifier per branch
+    and one loss per entry of ``loss_components``. At prediction every branch's
     clip-averaged score (``average_clips``) is kept and their weighted mean
     becomes the sample's main score, so tools reading ``pred_scores.item``
     (``AccMetric`` reports it as ``item_*``, besides ``rgb_*``/``pose_*``)

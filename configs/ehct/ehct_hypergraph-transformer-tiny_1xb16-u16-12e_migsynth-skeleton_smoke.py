@@ -1,8 +1,13 @@
-# CPU smoke variant: the same network at width 8 with one block per stage.
-_base_ = ['./posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose.py']
+# CPU smoke variant of EHCT: width 8, 4 blocks.
+_base_ = ['./ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py']
 model = dict(
-    backbone=dict(base_channels=8, stage_blocks=(1, 1, 1)),
-    cls_head=dict(in_channels=128))
+    backbone=dict(
+        base_channels=8,
+        num_stages=4,
+        inflate_stages=(2, 3),
+        down_stages=(2, 3),
+        out_indices=(1, 3)),
+    cls_head=dict(in_channels=32, aux_in_channels=16))
 
 # CPU smoke schedule: one short epoch, small batches, no worker processes.
 train_cfg = dict(max_epochs=1)

@@ -1,5 +1,5 @@
 # CPU smoke variant: the same network at half width, one block per stage.
-_base_ = ['./posec3d_rgbposeconv3d-r50_1xb16-u4u16-12e_migsynth-rgbpose.py']
+_base_ = ['./posec3d_rgbposeconv3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py']
 model = dict(
     backbone=dict(
         rgb_pathway=dict(base_channels=8),

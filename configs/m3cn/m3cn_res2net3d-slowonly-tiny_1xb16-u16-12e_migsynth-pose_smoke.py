@@ -1,3 +1,3 @@
 # CPU smoke variant of the Res2Net3D pose-only network.
-_base_ = ['../posec3d/posec3d_resnet3d-slowonly-r50_1xb16-u16-12e_migsynth-pose_smoke.py']
+_base_ = ['../posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke.py']
 model = dict(backbone=dict(type='Res2Net3dSlowOnly', scale=4, base_width=26))
