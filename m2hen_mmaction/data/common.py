@@ -89,8 +89,11 @@ class ConversionReport:
         return '\n'.join(lines)
 
 
-class ConversionError(ValueError):
+class ConversionError(InputError):
     """A conversion that must not leave a dataset behind.
+
+    An :class:`InputError`: callers that do not print the report (e.g.
+    ``m2hen predict`` extracting one video) show it as one line.
 
     Args:
         message (str): One line: what happened and what to do.
