@@ -315,7 +315,7 @@ def _format_arguments(args: argparse.Namespace) -> dict:
              if getattr(args, dest) is not None}
     for dest in given:
         if args.format not in FORMAT_OPTIONS[dest]:
-            raise ValueError(
+            raise InputError(
                 f'--{dest.replace("_", "-")} applies to '
                 f'{" and ".join(FORMAT_OPTIONS[dest])}, not {args.format}')
     if 'normalized' in given:
@@ -334,19 +334,20 @@ def _convert_options(args: argparse.Namespace):
 
 
 def _run_converter(name: str, convert: Callable) -> int:
-    """Run a converter; print its report once, or its one-line error.
+    """Run a converter and print its report once.
+
+    Bad arguments or a missing folder raise :class:`InputError` before any
+    conversion (one line, exit status 2, from :func:`main`).
 
     Returns:
-        int: 0 on success, 1 when the input or the conversion failed.
+        int: 0 on success; 1 when the conversion converted nothing or
+        skipped too much (its report, then a one-line error).
     """
     from m2hen_mmaction.data.common import ConversionError
     try:
         report = convert()
     except ConversionError as err:
         print(err.report.format())
-        print(f'm2hen {name}: error: {err}', file=sys.stderr)
-        return 1
-    except (ImportError, OSError, ValueError) as err:
         print(f'm2hen {name}: error: {err}', file=sys.stderr)
         return 1
     print(report.format())
