@@ -194,6 +194,22 @@ def test_predict_refuses_bad_input_in_one_line(synth, tmp_path):
     assert 'must be >= 1' in stderr
 
 
+def test_predict_extracts_skeletons_from_a_real_clip(synth, tmp_path):
+    """Without --skeletons, MediaPipe extracts them from the video (a clip
+    panned over a real photo), then the model scores it."""
+    pytest.importorskip('mediapipe')
+    from real_clips import panning_portrait, write_frames
+    video = tmp_path / 'portrait.mp4'
+    write_frames(video, panning_portrait(16))
+    weights = _untrained_checkpoint(POSE, tmp_path / 'pose.pth')
+    out = tmp_path / 'prediction.json'
+    stdout, _ = run('m2hen', 'predict', video, '--config', config_path(POSE),
+                    '--checkpoint', weights, '--out', out, cwd=tmp_path)
+    predictions = json.load(open(out))['predictions']
+    assert len(predictions) == 5 == len(stdout.strip().splitlines())
+    assert 0 < sum(p['score'] for p in predictions) <= 1
+
+
 FIRST_RUN = [
     ('mim', 'train', 'm2hen_mmaction', config_path(POSE)),
     ('mim', 'test', 'm2hen_mmaction', config_path(POSE), '--checkpoint',
