@@ -10,6 +10,7 @@ must explain at least one difference, so the lists cannot go stale. EHCT's
 configs are compared with Hyperformer's recipe, transcribed below.
 """
 import copy
+import functools
 import glob
 import inspect
 import os.path as osp
@@ -212,6 +213,7 @@ def differences(ours: str, source: str) -> Dict[str, Tuple[Any, Any]]:
     }
 
 
+@functools.lru_cache(maxsize=None)
 def _explain(relative: str) -> Tuple[List[str], set]:
     """Unexplained differences of a config and the entries it used."""
     source, allowed = RECIPES[relative]
