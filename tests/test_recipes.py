@@ -113,6 +113,11 @@ RGBPOSE = [
     Allowed(r'load_from', 'the merge-init of our own RGB-only and pose-only '
             "iMiGUE checkpoints (the source's: its NTU-60 one, by URL)"),
 ]
+PATCHED_HEAD = [
+    Allowed(r'model\.cls_head\.type', "RGBPoseHead with compat.py's fix of its "
+            'crash on a batch with as many samples as classes',
+            ('RGBPoseHead', 'PatchedRGBPoseHead')),
+]
 RES2NET = [
     Allowed(r'model\.backbone\.type', "M3CN's Res2Net3D bottlenecks",
             ('ResNet3dSlowOnly', 'Res2Net3dSlowOnly')),
@@ -139,7 +144,7 @@ RECIPES = {
     M3CN + 'res2net3d-slowonly-r50_8xb16-u32-180e_imigue-pose.py':
     ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
     POSEC3D + 'rgbposeconv3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py':
-    ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE),
+    ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE + PATCHED_HEAD),
     M3CN + 'res2net3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py':
     ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE + RES2NET + FUSION),
 }
@@ -350,7 +355,7 @@ RGBPOSE_CONFIGS = sorted(
     for path in glob.glob(config_path('*/*rgbpose*.py')))
 # The fused score of each RGB+pose head, as MicroGestureMetric names it.
 FUSED_METRIC = {
-    'RGBPoseHead': 'acc/RGBPose_1:1_top1',
+    'PatchedRGBPoseHead': 'acc/RGBPose_1:1_top1',
     'RGBPoseFusionHead': 'acc/item_top1',
 }
 
