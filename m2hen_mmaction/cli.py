@@ -232,6 +232,29 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_merge_init(sub) -> None:
+    p = sub.add_parser(
+        'merge-init', help="PoseC3D's RGB+pose init: merge an RGB-only and a "
+        'pose-only checkpoint into the two pathways')
+    p.add_argument('rgb_checkpoint', help='RGB-only checkpoint (.pth)')
+    p.add_argument('pose_checkpoint', help='pose-only checkpoint (.pth)')
+    p.add_argument('out', help='output .pth (the RGB+pose config\'s '
+                   'load_from)')
+    p.add_argument('--config', required=True,
+                   help='the RGB+pose config that will be fine-tuned from OUT')
+
+
+@command('merge-init')
+def run_merge_init(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.experiments.merge_init import merge_init
+    merged = merge_init(args.rgb_checkpoint, args.pose_checkpoint, args.out,
+                        args.config)
+    print(merged.format({'rgb': args.rgb_checkpoint,
+                         'pose': args.pose_checkpoint}))
+    print(f'Wrote {args.out}')
+    return 0
+
+
 LONG_VIDEO_FORMATS = ('miga2025', 'openpose-json')
 # prepare-imigue options that only some formats take: dest -> formats
 FORMAT_OPTIONS = {'video_dir': LONG_VIDEO_FORMATS,
@@ -470,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
                    epochs=12, num_clips=[1, 10])
     _add_demo(sub)
     _add_report(sub)
+    _add_merge_init(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)
     _add_predict(sub)

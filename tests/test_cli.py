@@ -4,7 +4,8 @@ them: the installed console scripts in a subprocess, a clean environment
 data that `m2hen synth` builds here. Each test checks what the command wrote.
 
 `prepare-imigue` is run this way in tests/data/test_releases.py, `ensemble`
-and `split` in tests/experiments/test_runner.py (on a benchmark's dumps).
+and `split` in tests/experiments/test_runner.py (on a benchmark's dumps),
+`merge-init` in tests/experiments/test_merge_init.py (on smoke checkpoints).
 """
 import json
 import os
@@ -263,7 +264,7 @@ def test_demo_at_smoke_size_then_report(tmp_path):
 
 @pytest.mark.parametrize('command', [
     'synth', 'train', 'test', 'split', 'ensemble', 'benchmark', 'demo',
-    'report', 'prepare-imigue', 'extract', 'predict', 'show'])
+    'report', 'merge-init', 'prepare-imigue', 'extract', 'predict', 'show'])
 def test_every_sub_command_has_help(command, capsys):
     from m2hen_mmaction.cli import main
     with pytest.raises(SystemExit) as exit_info:
