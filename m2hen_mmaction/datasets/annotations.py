@@ -4,9 +4,12 @@
 train/test, before the Runner starts) read an annotation pickle: it reads
 it with the restricted unpickler (:func:`m2hen_mmaction.fileio.load_pickle`:
 a file that would run code is refused), selects a split and checks every
-annotation. Every problem found becomes one line naming the sample, the
-field and the fix; an :class:`~m2hen_mmaction.errors.InputError` lists the
-first :data:`MAX_LISTED` (and how many more), so one run shows what to fix.
+annotation. Every distinct problem becomes one line naming its sample(s),
+the field and the fix (``<file> (split 'train'): sample 'x': total_frames is
+0 but keypoint has 48 frames: set total_frames to 48``; a problem shared by
+many samples is one line naming the first three and the count); an
+:class:`~m2hen_mmaction.errors.InputError` lists the first :data:`MAX_LISTED`
+lines (and how many more), so one run shows everything to fix.
 
 Checked: the pickle's structure (``split`` dict, ``annotations`` list, the
 split's ids), duplicate ids (two annotations with one ``frame_dir``), split
@@ -27,7 +30,7 @@ Documented fallbacks, each counted in one summary log line:
 from collections import Counter
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
@@ -38,6 +41,7 @@ from ..skeleton import get_layout
 from .data_check import build_command, missing_data
 
 MAX_LISTED = 10
+SHOWN_SAMPLES = 3
 NAN_POLICIES = ('zero_score', 'error')
 ID_KEYS = ('frame_dir', 'filename')
 
@@ -66,9 +70,10 @@ class AnnotationRules:
 
 @dataclass
 class Findings:
-    """What checking found: problems (one line each), samples repaired by
-    each fallback, and notes for the summary log line."""
-    problems: List[str] = field(default_factory=list)
+    """What checking found: problems (``(sample id or None, what is wrong
+    and the fix)``), samples repaired by each fallback, and notes for the
+    summary log line."""
+    problems: List[Tuple[object, str]] = field(default_factory=list)
     fallbacks: Counter = field(default_factory=Counter)
     notes: List[str] = field(default_factory=list)
 
@@ -142,8 +147,8 @@ def split_annotations(content: object, ann_file: str,
     for member in members:
         if member not in by_id:
             findings.problems.append(
-                f'sample {member!r} of split {split!r} has no annotation: '
-                'add its annotation or remove it from the split')
+                (member, f'listed in split {split!r} but has no annotation: '
+                 'add its annotation or remove it from the split'))
     wanted = set(members)
     return [a for a in annotations
             if not isinstance(a, dict) or sample_id(a) in wanted]
@@ -156,8 +161,8 @@ def _find_duplicates(annotations: Sequence, findings: Findings) -> None:
             labels = [a.get('label') for a in annotations
                       if isinstance(a, dict) and sample_id(a) == name]
             findings.problems.append(
-                f'sample {name!r} has {count} annotations (labels {labels}):'
-                ' keep one annotation per frame_dir')
+                (name, f'has {count} annotations (labels {labels}): keep one '
+                 'annotation per frame_dir'))
 
 
 def check_label(annotation: dict, rules: AnnotationRules) -> Optional[str]:
@@ -256,22 +261,22 @@ def check_annotation(annotation: object, rules: AnnotationRules,
     """Check (and repair where documented) one annotation in place."""
     if not isinstance(annotation, dict):
         findings.problems.append(
-            f'an annotation is a {type(annotation).__name__}, not a dict: '
-            'write each sample as dict(frame_dir=..., label=..., '
-            'keypoint=...)')
+            (None, f'an annotation is a {type(annotation).__name__}, not a '
+             'dict: write each sample as dict(frame_dir=..., label=..., '
+             'keypoint=...)'))
         return
     name = sample_id(annotation)
     if not isinstance(name, str):
         findings.problems.append(
-            f'an annotation has frame_dir {name!r}: give every sample a '
-            'frame_dir string')
+            (None, f'an annotation has frame_dir {name!r}: give every sample '
+             'a frame_dir string'))
         return
     problem = (check_label(annotation, rules)
                or check_keypoint(annotation, rules)
                or check_score_and_frames(annotation, findings)
                or handle_non_finite(annotation, rules, findings))
     if problem:
-        findings.problems.append(f'sample {name!r}: {problem}')
+        findings.problems.append((name, problem))
 
 
 def report_missing_classes(annotations: List[dict], rules: AnnotationRules,
@@ -286,16 +291,35 @@ def report_missing_classes(annotations: List[dict], rules: AnnotationRules,
                               '(the model cannot learn them)')
 
 
+def problem_lines(findings: Findings, where: str) -> List[str]:
+    """One line per distinct problem, naming its samples (the first
+    :data:`SHOWN_SAMPLES` and how many)."""
+    samples: Dict[str, List[object]] = {}
+    for name, text in findings.problems:
+        samples.setdefault(text, []).append(name)
+    lines = []
+    for text, names in samples.items():
+        names = [name for name in names if name is not None]
+        if len(names) > 1:
+            shown = ', '.join(map(repr, names[:SHOWN_SAMPLES]))
+            more = ', ...' if len(names) > SHOWN_SAMPLES else ''
+            subject = f'{len(names)} samples ({shown}{more})'
+        else:
+            subject = f'sample {names[0]!r}' if names else 'file'
+        lines.append(f'{where}: {subject}: {text}')
+    return lines
+
+
 def raise_problems(findings: Findings, where: str) -> None:
-    """One :class:`InputError`: a line per problem, the first
+    """One :class:`InputError`: a line per distinct problem, the first
     :data:`MAX_LISTED` of them."""
-    problems = findings.problems
-    if not problems:
+    lines = problem_lines(findings, where)
+    if not lines:
         return
-    lines = [f'{where}: {problem}' for problem in problems[:MAX_LISTED]]
-    if len(problems) > MAX_LISTED:
-        lines.append(f'{where}: ... and {len(problems) - MAX_LISTED} more '
-                     'problems; fix the ones above and check again')
+    if len(lines) > MAX_LISTED:
+        lines = lines[:MAX_LISTED] + [
+            f'{where}: ... and {len(lines) - MAX_LISTED} more problems; fix '
+            'the ones above and check again']
     raise InputError('\n'.join(lines))
 
 
