@@ -129,7 +129,7 @@ def split_annotations(content: object, ann_file: str,
         raise InputError(
             f'{where} holds {what}, not a PoseDataset dict(split=dict(...), '
             f'annotations=[...]); rebuild it: `{build_command(ann_file)}`')
-    _find_duplicates(annotations, findings)
+    annotations = valid_annotations(annotations, findings)
     if split is None:
         return annotations
     splits = content.get('split') if isinstance(content, dict) else None
@@ -143,26 +143,42 @@ def split_annotations(content: object, ann_file: str,
         raise InputError(f'{where} split {split!r} is a '
                          f'{type(members).__name__}, not a list of sample '
                          'ids; write the split as a list of frame_dir names')
-    by_id = {sample_id(a): a for a in annotations if isinstance(a, dict)}
+    ids = {sample_id(a) for a in annotations}
     for member in members:
-        if member not in by_id:
+        if member not in ids:
             findings.problems.append(
                 (member, f'listed in split {split!r} but has no annotation: '
                  'add its annotation or remove it from the split'))
     wanted = set(members)
-    return [a for a in annotations
-            if not isinstance(a, dict) or sample_id(a) in wanted]
+    return [a for a in annotations if sample_id(a) in wanted]
 
 
-def _find_duplicates(annotations: Sequence, findings: Findings) -> None:
-    counts = Counter(sample_id(a) for a in annotations if isinstance(a, dict))
+def valid_annotations(annotations: Sequence, findings: Findings
+                      ) -> List[dict]:
+    """The annotations that are dicts with a string id; the others, and
+    ids used twice, are added to ``findings``."""
+    valid = []
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
+            findings.problems.append(
+                (None, f'an annotation is a {type(annotation).__name__}, not '
+                 'a dict: write each sample as dict(frame_dir=..., label=..., '
+                 'keypoint=...)'))
+        elif not isinstance(sample_id(annotation), str):
+            findings.problems.append(
+                (None, 'an annotation has frame_dir '
+                 f'{sample_id(annotation)!r}: give every sample a frame_dir '
+                 'string'))
+        else:
+            valid.append(annotation)
+    counts = Counter(sample_id(a) for a in valid)
     for name, count in counts.items():
-        if count > 1 and name is not None:
-            labels = [a.get('label') for a in annotations
-                      if isinstance(a, dict) and sample_id(a) == name]
+        if count > 1:
+            labels = [a.get('label') for a in valid if sample_id(a) == name]
             findings.problems.append(
                 (name, f'has {count} annotations (labels {labels}): keep one '
                  'annotation per frame_dir'))
+    return valid
 
 
 def check_label(annotation: dict, rules: AnnotationRules) -> Optional[str]:
@@ -172,9 +188,8 @@ def check_label(annotation: dict, rules: AnnotationRules) -> Optional[str]:
                 'or no label cannot be trained or scored)')
     label = annotation['label']
     if isinstance(label, bool) or not isinstance(label, Integral):
-        return (f'label: {label!r} is a {type(label).__name__}, not an int '
-                'class index; write the class index (its line in '
-                'classes.txt)')
+        return (f'label: a {type(label).__name__}, not an int class index; '
+                'write the class index (its line in classes.txt)')
     high = rules.num_classes
     if label < 0 or (high is not None and label >= high):
         return (f'label {label} is outside [0, {high if high else "inf"}): '
@@ -256,27 +271,15 @@ def handle_non_finite(annotation: dict, rules: AnnotationRules,
     return None
 
 
-def check_annotation(annotation: object, rules: AnnotationRules,
+def check_annotation(annotation: dict, rules: AnnotationRules,
                      findings: Findings) -> None:
     """Check (and repair where documented) one annotation in place."""
-    if not isinstance(annotation, dict):
-        findings.problems.append(
-            (None, f'an annotation is a {type(annotation).__name__}, not a '
-             'dict: write each sample as dict(frame_dir=..., label=..., '
-             'keypoint=...)'))
-        return
-    name = sample_id(annotation)
-    if not isinstance(name, str):
-        findings.problems.append(
-            (None, f'an annotation has frame_dir {name!r}: give every sample '
-             'a frame_dir string'))
-        return
     problem = (check_label(annotation, rules)
                or check_keypoint(annotation, rules)
                or check_score_and_frames(annotation, findings)
                or handle_non_finite(annotation, rules, findings))
     if problem:
-        findings.problems.append((name, problem))
+        findings.problems.append((sample_id(annotation), problem))
 
 
 def report_missing_classes(annotations: List[dict], rules: AnnotationRules,
