@@ -20,6 +20,7 @@ import os
 import os.path as osp
 import pickle
 import shutil
+import subprocess
 from collections import Counter
 from typing import Callable, NamedTuple, Sequence
 
@@ -32,7 +33,7 @@ from mmengine.evaluator import DumpResults, Evaluator
 from mmengine.logging import MMLogger
 from mmengine.structures import LabelData
 
-from conftest import config_path, run_console_script
+from conftest import BIN, config_path, run_console_script
 from m2hen_mmaction import cli
 from m2hen_mmaction.apis.checkpoints import load_matching_checkpoint
 from m2hen_mmaction.apis.predict import load_skeletons
@@ -508,3 +509,227 @@ def test_allow_listed_missing_key_loads(models, tmp_path):
     torch.save({'state_dict': state, 'meta': {'epoch': 2}}, path)
     assert load_matching_checkpoint(model, path, POSE) == {'epoch': 2}
     assert all(torch.equal(model.state_dict()[k], v) for k, v in state.items())
+
+
+def write_dump(path, ids, labels, num_classes, seed=0):
+    """Scores as MMAction2's ``tools/test.py --dump`` writes them."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for sample_id, label in zip(ids, labels):
+        sample = ActionDataSample().set_gt_labels(int(label))
+        sample.pred_scores = LabelData(item=torch.tensor(
+            rng.dirichlet(np.ones(num_classes)), dtype=torch.float32))
+        sample.set_metainfo(dict(frame_dir=sample_id))
+        samples.append(sample)
+    evaluator = Evaluator([DumpResults(out_file_path=str(path))])
+    evaluator.process(samples)
+    evaluator.evaluate(len(samples))
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def test_dumps(synth_content, tmp_path_factory):
+    """Two models' test dumps per group trainset of MiG-Synth's parts:
+    ``{trainset: [m3cn.pkl, ehct.pkl]}``."""
+    folder = tmp_path_factory.mktemp('dumps')
+    by_id = {a['frame_dir']: a for a in synth_content['annotations']}
+    ids = synth_content['split']['test']
+    train = [by_id[i]['label'] for i in synth_content['split']['train']]
+    parts = split_parts(np.bincount(train, minlength=NUM_CLASSES))
+    dumps = {}
+    for index in range(1, len(parts) + 1):
+        trainset = build_trainset(parts, index)
+        labels = trainset.primary_to_local[[by_id[i]['label'] for i in ids]]
+        dumps[index] = [
+            write_dump(folder / f'{model}_{index}.pkl', ids, labels,
+                       trainset.num_classes, seed)
+            for seed, model in enumerate(('m3cn', 'ehct'))]
+    return dumps
+
+
+def run_m2hen(argv, capsys) -> str:
+    """``m2hen`` in this process; asserts exit status 2 and returns its one
+    stderr line."""
+    assert cli.main([str(a) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def _ensemble_argv(dumps, ann_file, tests=(1, 2)):
+    argv = ['ensemble', '--ann-file', ann_file, '--alphas', '1', '1']
+    for index in tests:
+        argv += ['--test', f'{index}=' + ','.join(dumps[index])]
+    return argv
+
+
+def _replace_dump(index, model, make):
+    """Change one dump of ``--test``: ``make(path, dumps)`` writes it."""
+    def change(dumps, tmp_path):
+        dumps = {k: list(v) for k, v in dumps.items()}
+        dumps[index][model] = make(str(tmp_path / 'bad.pkl'), dumps)
+        return dumps
+    return change
+
+
+def _shorter(path, dumps):
+    samples = load_pickle(dumps[1][1])[:-1]
+    pickle.dump(samples, open(path, 'wb'))
+    return path
+
+
+def _wider(path, dumps):
+    samples = load_pickle(dumps[2][0])
+    return write_dump(path, [s['frame_dir'] for s in samples],
+                      [int(s['gt_labels']['item']) for s in samples],
+                      NUM_CLASSES)
+
+
+def _write(obj):
+    def make(path, dumps):
+        pickle.dump(obj, open(path, 'wb'))
+        return path
+    return make
+
+
+def _truncated(path, dumps):
+    shutil.copy(dumps[1][0], path)
+    open(path, 'r+b').truncate(200)
+    return path
+
+
+def _payload(path, dumps):
+    target = osp.join(osp.dirname(path), 'created_by_payload')
+    pickle.dump([dict(pred_scores=CreateFile(target, 'system'))],
+                open(path, 'wb'))
+    return path
+
+
+ENSEMBLE_CASES = [
+    Case('trainset 1 left out', 'silent',
+         lambda argv: argv[:6] + argv[8:],
+         ['--test gives trainsets [2]', 'missing [1]',
+          '--test I=A.pkl,B.pkl for every I in 1..2']),
+    Case('a trainset 3 that does not exist', 'silent',
+         lambda argv: argv + ['--test', '3=' + argv[7].split('=')[1]],
+         ['unknown [3]']),
+    Case('--test without I=', 'unclear',
+         lambda argv: argv[:7] + [argv[7].split('=')[1]] + argv[8:],
+         ['expected I=A.pkl[,B.pkl]']),
+    Case('one alpha for two trainsets', 'unclear',
+         lambda argv: argv[:4] + ['1'] + argv[6:],
+         ['1 alphas for 2 trainsets', 'give one alpha per trainset']),
+    Case('neither --val nor --alphas', 'clear',
+         lambda argv: argv[:3] + argv[6:],
+         ['Give --val dumps', 'or --alphas']),
+]
+
+
+@pytest.mark.parametrize('case', ENSEMBLE_CASES, ids=lambda c: c.name)
+def test_ensemble_arguments_are_one_line(case, test_dumps, small_migsynth,
+                                         capsys):
+    argv = case.change(_ensemble_argv(test_dumps, small_migsynth))
+    line = run_m2hen(argv, capsys)
+    assert line.startswith('m2hen ensemble: error: ')
+    for text in case.expect:
+        assert text in line, line
+
+
+DUMP_CASES = [
+    Case('dumps of different samples', 'clear', _replace_dump(1, 1, _shorter),
+         ['has 23 samples but', 'test every model on the same split']),
+    Case('dump of another class count', 'clear',
+         _replace_dump(1, 0, _wider),
+         ['scores 16 classes but the label map of trainset1 has',
+          'is it the right trainset?']),
+    Case('dump that is a dict', 'clear', _replace_dump(2, 0, _write({})),
+         ['is not an MMAction2 --dump file', '--dump <file>.pkl']),
+    Case('dump without scores', 'unclear',
+         _replace_dump(2, 1, _write([dict(frame_dir='a')])),
+         ['is not an MMAction2 --dump file: data sample has no']),
+    Case('dump that does not exist', 'unclear',
+         lambda dumps, tmp_path: {1: dumps[1], 2: [dumps[2][0], 'gone.pkl']},
+         ['Score dump gone.pkl does not exist', 'write it with `mim test']),
+    Case('truncated dump', 'unclear', _replace_dump(1, 0, _truncated),
+         ['not a readable pickle', 'copy it again']),
+    Case('dump with a payload', 'unsafe', _replace_dump(2, 0, _payload),
+         ['refused to load', 'posix.system']),
+]
+
+
+@pytest.mark.parametrize('case', DUMP_CASES, ids=lambda c: c.name)
+def test_bad_score_dump_is_one_line(case, test_dumps, small_migsynth,
+                                    capsys, tmp_path):
+    dumps = case.change(test_dumps, tmp_path)
+    line = run_m2hen(_ensemble_argv(dumps, small_migsynth), capsys)
+    for text in case.expect:
+        assert text in line, line
+    assert not (tmp_path / 'created_by_payload').exists()
+
+
+def test_ensemble_of_every_trainset_runs(test_dumps, small_migsynth, capsys):
+    """The reference the cases above change: exit 0 with metrics."""
+    assert cli.main(_ensemble_argv(test_dumps, small_migsynth)) == 0
+    assert 'top1: ' in capsys.readouterr().out
+
+
+def test_m2hen_train_on_a_bad_dataset_in_process(synth_content,
+                                                 small_migsynth, tmp_path,
+                                                 capsys):
+    """``m2hen train``'s up-front check (the datasets of train and val
+    built without pipelines) stops before the Runner exists."""
+    content = copy.deepcopy(synth_content)
+    setter('total_frames', 0)(content)
+    path = write_dataset(tmp_path / 'data', content, small_migsynth)
+    work_dir = tmp_path / 'work'
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(['train', config_path(POSE), '--work-dir', str(work_dir),
+                  '--cfg-options', *(f'{loader}.dataset.ann_file={path}'
+                                     for loader in ('train_dataloader',
+                                                    'val_dataloader',
+                                                    'test_dataloader'))])
+    assert exit_info.value.code == 2
+    (line, ) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {path} (split 'train'): sample ")
+    assert 'set total_frames to 16' in line
+    assert not work_dir.exists()
+
+
+def test_m2hen_train_on_an_all_nan_dataset(synth_content, small_migsynth,
+                                           tmp_path):
+    """As users run it: one line, no training, no work dir."""
+    content = copy.deepcopy(synth_content)
+    for sample in content['annotations']:
+        sample['keypoint'] = np.full_like(sample['keypoint'], np.nan)
+    write_dataset(tmp_path / 'data' / 'migsynth', content, small_migsynth)
+    stdout, stderr = run_console_script('m2hen', 'train', config_path(POSE),
+                                        cwd=tmp_path, expect=2)
+    (line, ) = stderr.strip().splitlines()
+    assert line.startswith("error: data/migsynth/migsynth.pkl (split "
+                           "'train'): 48 samples (")
+    assert 'NaN/inf in every joint' in line and 're-extract' in line
+    assert not (tmp_path / 'work_dirs').exists()
+    assert 'Epoch(train)' not in stdout
+
+
+def test_mim_test_with_ehct_weights_on_a_posec3d_config(
+        synth_content, small_migsynth, models, tmp_path):
+    """M2HENRunner.test loads strictly: one line, no scores."""
+    write_dataset(tmp_path / 'data' / 'migsynth', synth_content,
+                  small_migsynth)
+    torch.save({'state_dict': models['ehct'].state_dict(), 'meta': {}},
+               tmp_path / 'ehct.pth')
+    result = subprocess.run(
+        [osp.join(BIN, 'mim'), 'test', 'm2hen_mmaction', config_path(POSE),
+         '--checkpoint', 'ehct.pth'], cwd=tmp_path, text=True,
+        capture_output=True, timeout=600,
+        env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if 'error: ' in line]
+    assert len(errors) == 1, result.stderr[-3000:]
+    assert errors[0].startswith(
+        f'error: Checkpoint ehct.pth does not fit the model of '
+        f'{config_path(POSE)} (')
+    assert 'Use the config the checkpoint was trained with' in errors[0]
+    assert 'Epoch(test)' not in output
