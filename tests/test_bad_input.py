@@ -37,13 +37,11 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 import pytest
 import torch
-from mmaction.structures import ActionDataSample
 from mmengine.config import Config
-from mmengine.evaluator import DumpResults, Evaluator
 from mmengine.logging import MMLogger
-from mmengine.structures import LabelData
 
-from conftest import BIN, config_path, run_console_script
+from conftest import (BIN, config_path, run_console_script,
+                      write_score_dump)
 from m2hen_mmaction import cli
 from m2hen_mmaction.apis.checkpoints import load_matching_checkpoint
 from m2hen_mmaction.apis.predict import load_skeletons
@@ -522,19 +520,10 @@ def test_allow_listed_missing_key_loads(models, tmp_path):
 
 
 def write_dump(path, ids, labels, num_classes, seed=0):
-    """Scores as MMAction2's ``tools/test.py --dump`` writes them."""
-    rng = np.random.default_rng(seed)
-    samples = []
-    for sample_id, label in zip(ids, labels):
-        sample = ActionDataSample().set_gt_labels(int(label))
-        sample.pred_scores = LabelData(item=torch.tensor(
-            rng.dirichlet(np.ones(num_classes)), dtype=torch.float32))
-        sample.set_metainfo(dict(frame_dir=sample_id))
-        samples.append(sample)
-    evaluator = Evaluator([DumpResults(out_file_path=str(path))])
-    evaluator.process(samples)
-    evaluator.evaluate(len(samples))
-    return str(path)
+    """Random probability scores of ``num_classes`` classes as a dump."""
+    scores = np.random.default_rng(seed).dirichlet(np.ones(num_classes),
+                                                   len(ids))
+    return write_score_dump(path, scores, labels, ids)
 
 
 @pytest.fixture(scope='module')

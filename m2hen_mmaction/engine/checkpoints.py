@@ -13,7 +13,7 @@ is not a mismatch. BatchNorm's ``num_batches_tracked`` is a step counter
 (used only with ``momentum=None``, never at inference), absent from
 checkpoints written by older torch; the model keeps its own value.
 """
-from typing import List
+from typing import List, Type
 
 import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint
@@ -21,6 +21,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from ..errors import InputError
 
 SHOWN_MISMATCHES = 3
+REFUSAL = ('Checkpoint {path} does not fit the model of {config} '
+           '({mismatches}). Use the config the checkpoint was trained with.')
 IGNORED_MISSING_SUFFIXES = ('num_batches_tracked', )
 
 
@@ -72,9 +74,19 @@ def mismatch_summary(problems: List[str]) -> str:
 
 
 def fitting_state_dict(model: nn.Module, checkpoint: dict, path: str,
-                       config: str) -> dict:
+                       config: str, refusal: str = REFUSAL,
+                       error: Type[InputError] = InputError) -> dict:
     """The checkpoint's weights if they fit ``model`` (built from
     ``config``) key for key and shape for shape.
+
+    Args:
+        model (nn.Module): The model.
+        checkpoint (dict): The loaded checkpoint.
+        path (str): Its file, for the message.
+        config (str): The config's path, for the message.
+        refusal (str): The message, with ``{path}``, ``{config}`` and
+            ``{mismatches}`` fields. Defaults to :data:`REFUSAL`.
+        error (type): The :class:`InputError` subclass raised.
 
     Raises:
         InputError: One line naming checkpoint, config and mismatches.
@@ -82,8 +94,6 @@ def fitting_state_dict(model: nn.Module, checkpoint: dict, path: str,
     state = checkpoint_state_dict(checkpoint)
     problems = state_dict_mismatches(model, state)
     if problems:
-        raise InputError(
-            f'Checkpoint {path} does not fit the model of {config} '
-            f'({mismatch_summary(problems)}). Use the config the checkpoint '
-            'was trained with.')
+        raise error(refusal.format(path=path, config=config,
+                                   mismatches=mismatch_summary(problems)))
     return state

@@ -30,9 +30,12 @@ from mmengine.runner import Runner
 
 from mmaction.registry import RUNNERS
 from ..errors import InputError
-from .checkpoints import (checkpoint_state_dict, fitting_state_dict,
-                          mismatch_summary, read_checkpoint,
-                          state_dict_mismatches)
+from .checkpoints import REFUSAL, fitting_state_dict, read_checkpoint
+
+RESUME_REFUSAL = (
+    "Cannot resume from {path}: the model of {config} differs from the "
+    "checkpoint's ({mismatches}). Resume with the config that wrote it, or "
+    'start a new run from its weights with load_from.')
 
 
 class TrainingSetupError(InputError):
@@ -154,21 +157,11 @@ class M2HENRunner(Runner):
 
     def _fitting_state_dict(self, model, checkpoint: dict,
                             filename: str) -> dict:
-        config = _config_name(self.cfg)
-        if self._strict_purpose == 'test':
-            try:
-                return fitting_state_dict(model, checkpoint, filename, config)
-            except InputError as error:
-                raise TrainingSetupError(str(error)) from None
-        state = checkpoint_state_dict(checkpoint)
-        problems = state_dict_mismatches(model, state)
-        if problems:
-            raise TrainingSetupError(
-                f'Cannot resume from {filename}: the model of {config} '
-                f'differs from the checkpoint\'s ({mismatch_summary(problems)}'
-                '). Resume with the config that wrote it, or start a new run '
-                'from its weights with load_from.')
-        return state
+        refusal = RESUME_REFUSAL if self._strict_purpose == 'resume' \
+            else REFUSAL
+        return fitting_state_dict(model, checkpoint, filename,
+                                  _config_name(self.cfg), refusal,
+                                  TrainingSetupError)
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args,
