@@ -8,21 +8,22 @@ annotation check of datasets and ``mim``/``m2hen train|test``, the safe
 unpickler, the checkpoint fit check, ``m2hen`` in-process); a few run the
 installed scripts as users do.
 
-``WAS`` is how the input fared before (issue #16's sweep and the code it
-measured): ``unsafe`` ran code, ``silent`` gave a wrong result, ``unclear``
-crashed without naming file/sample, ``clear`` was already one good line.
-Now every case is ``clear`` (an error) or ``fallback`` (reported):
-:func:`test_outcome_counts` checks and prints the counts.
+``Case.was`` is how the input fared before this module's fixes (assessed
+from issue #16's sweep and the code it measured): ``unsafe`` ran code,
+``silent`` gave a wrong result, ``unclear`` crashed without naming the
+file/sample, ``clear`` was already a good message. Now every case is
+``clear`` (an error naming file/sample and fix) or ``fallback`` (documented,
+applied and reported); :func:`test_outcome_counts` checks and prints:
 
-============  ======  =====  =====
-before        cases   now    cases
-============  ======  =====  =====
-unsafe          14    clear    77
-silent          18    fallback  5
-unclear         39
-clear           11
-total           82             82
-============  ======  =====  =====
+=========  =====  =====  ========
+before     cases  clear  fallback
+=========  =====  =====  ========
+unsafe        14     14         0
+silent        18     16         2
+unclear       39     38         1
+clear         11      9         2
+total         82     77         5
+=========  =====  =====  ========
 """
 import copy
 import logging
@@ -760,8 +761,8 @@ def test_outcome_counts(capsys):
     outcomes += list(SINGLE_CASES.values())
     assert len(outcomes) >= 60
     assert {now for _, now in outcomes} <= set(OUTCOMES)
-    was = Counter(before for before, _ in outcomes)
-    now = Counter(after for _, after in outcomes)
+    pairs = Counter(outcomes)
     with capsys.disabled():
-        print(f'\n{len(outcomes)} bad-input cases; before: {dict(was)}; now: '
-              f'unsafe 0, silent 0, unclear 0, {dict(now)}')
+        print(f'\n{len(outcomes)} bad-input cases (before -> now): '
+              + ', '.join(f'{was} -> {now}: {count}'
+                          for (was, now), count in sorted(pairs.items())))
