@@ -47,8 +47,9 @@ def check_tool_inputs(name: str, args: List[str]) -> None:
         args (list[str]): The tool's arguments.
 
     Raises:
-        InputError: The config or checkpoint is missing, or the data the
-            config reads (after ``--cfg-options``) has not been built.
+        InputError: The config or checkpoint is missing, the data the
+            config reads (after ``--cfg-options``) has not been built, or an
+            annotation is bad (:func:`check_annotations`).
     """
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(add_help=False)
