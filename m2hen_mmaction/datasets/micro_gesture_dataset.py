@@ -105,14 +105,19 @@ class MicroGesturePoseDataset(PoseDataset):
                 'use a pose-only config.')
 
     def prepare_data(self, idx: int):
-        """Run the pipeline; errors name the sample that caused them."""
+        """Run the pipeline; errors name the sample (and its video, for an
+        RGB config) that caused them."""
         try:
             return super().prepare_data(idx)
         except Exception as error:
             sample = self.get_data_info(idx)
             name = sample.get('frame_dir', sample.get('filename', idx))
+            reason = str(error).strip().splitlines()[:1] or ['no message']
+            fix = 'check the annotation'
+            if 'video' in self.data_prefix:
+                video = sample.get('filename', f'{name}.mp4')
+                fix = (f'if it is its video {video}, check that it decodes '
+                       f'(`ffprobe {video}`) or re-create it')
             raise RuntimeError(
-                f'Sample {name!r} failed in the data pipeline: '
-                f'{type(error).__name__}: {error}. If it is a video, check '
-                'that the file decodes (e.g. ffprobe) or re-create it.'
-            ) from error
+                f'Sample {name!r} failed in the data pipeline '
+                f'({type(error).__name__}: {reason[0]}): {fix}.') from error
