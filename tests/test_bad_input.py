@@ -55,7 +55,8 @@ from m2hen_mmaction.fileio import load_pickle
 from m2hen_mmaction.grouping import ensemble
 from m2hen_mmaction.grouping.parts import build_trainset, split_parts
 
-POSE = 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke.py'  # noqa: E501
+POSE = ('posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-'
+        'pose_smoke.py')
 EHCT = ('ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
         'skeleton_smoke.py')
 NUM_CLASSES = 16
@@ -65,9 +66,11 @@ OUTCOMES = ('clear', 'fallback')
 
 
 class Case(NamedTuple):
-    """One bad input: ``change`` edits MiG-Synth's pickle content (its
-    first train sample is ``first(content)``); the error's first line must
-    hold every string of ``expect``."""
+    """One bad input. ``change`` makes it (what it takes depends on the
+    table: MiG-Synth's pickle content, whose first train sample is
+    ``first(content)``, a file path, a command line, ...); the error must
+    have ``lines`` lines, naming the file, and hold every string of
+    ``expect``. ``was``: the outcome before (module doc)."""
     name: str
     was: str
     change: Callable[[dict], None]
@@ -266,7 +269,7 @@ def test_bad_annotation_is_one_line_naming_sample_and_fix(
     with pytest.raises(InputError) as info:
         load_split(path, 'train', RULES)
     line = assert_clear(info.value, path, *case.expect, lines=case.lines)
-    if "sample '" in line or ' samples (' in line:  # per-sample problems name the split too
+    if "sample '" in line or ' samples (' in line:  # names the split too
         assert "(split 'train')" in line
 
 
