@@ -257,7 +257,7 @@ def test_unsafe_checkpoint_is_refused_without_running_it(tmp_path,
                                                         monkeypatch):
     monkeypatch.chdir(tmp_path)
     torch.save({'state_dict': {}, 'evil': _Payload()}, tmp_path / 'evil.pth')
-    with pytest.raises(RuntimeError, match='not weights.*builtins.exec'):
+    with pytest.raises(compat.CheckpointRefused, match='not weights.*builtins.exec'):
         compat.safe_load_checkpoint(str(tmp_path / 'evil.pth'))
     assert not (tmp_path / 'PWNED').exists()
 
@@ -266,7 +266,7 @@ def test_truncated_checkpoint_is_refused_naming_the_file(tmp_path):
     path = tmp_path / 'epoch_1.pth'
     torch.save({'state_dict': {'w': torch.zeros(1000)}}, path)
     path.write_bytes(path.read_bytes()[:2000])
-    with pytest.raises(RuntimeError) as error:
+    with pytest.raises(compat.CheckpointRefused) as error:
         compat.safe_load_checkpoint(str(path))
     message = str(error.value)
     assert f'Checkpoint {path} is truncated' in message
