@@ -214,7 +214,8 @@ def _add_demo(sub) -> None:
                        'schedule')
     p.set_defaults(name='demo', epochs=DEMO_EPOCHS, num_clips=[1, 3],
                    experiment=DEFAULT_EXPERIMENT, plan=False,
-                   score_only=False, launcher='none')
+                   score_only=False, launcher='none', gpus=None,
+                   gpus_per_node=None, partition=None, srun_args=None)
     synth = p.add_argument_group('MiG-Synth build (as `m2hen synth`)')
     synth.add_argument('--seed', type=int, default=0)
     synth.add_argument('--synth-clips', type=int, default=800)

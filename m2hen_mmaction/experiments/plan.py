@@ -2,7 +2,7 @@
 
 Every run of the experiment becomes ``mim train`` (or ``m2hen merge-init``)
 and ``mim test --dump`` commands reading the run's resolved config
-(``<work_dir>/<key>/config.py``, written by :func:`write_plan`), in
+(``<work_dir>/configs/<key>.py``, written by :func:`write_plan`), in
 dependency order: single-modality models, merge-inits, RGB+pose, group
 trainsets. Launcher options (``--launcher pytorch --gpus N``,
 ``--launcher slurm --partition P ...``) are passed to every ``mim``
@@ -19,8 +19,8 @@ from mmengine.config import Config
 
 from ..errors import InputError
 from .experiment import ModelRun, merge_path, run_dir
-from .runner import (CONFIG, dump_path, prepare, test_options, test_splits,
-                     write_config)
+from .runner import (config_file, dump_path, prepare, test_options,
+                     test_splits, write_config)
 
 SCRIPT = 'plan.sh'
 BEST_CHECKPOINT = (
@@ -74,7 +74,7 @@ def run_commands(exp: Config, run: ModelRun, cfg: Config,
                  launcher: Launcher) -> List[str]:
     """The shell commands of one run."""
     folder = run_dir(exp, run.key)
-    config = osp.join(folder, CONFIG)
+    config = config_file(exp, run.key)
     if run.stage == 'merge':
         rgb, pose = (f'"$(best_checkpoint {shlex.quote(run_dir(exp, key))})"'
                      for key in run.inputs)
@@ -115,12 +115,12 @@ def plan_script(exp: Config, pairs: Sequence, launcher: Launcher,
 
 def write_plan(exp: Config, pairs: Sequence, launcher: Launcher,
                finished: Dict[str, bool]) -> str:
-    """Write each run's ``config.py`` and ``<work_dir>/plan.sh``; return
+    """Write each run's resolved config and ``<work_dir>/plan.sh``; return
     the script's text."""
     text = plan_script(exp, pairs, launcher, finished)
     for run, cfg in pairs:
         if not finished[run.key]:
-            write_config(cfg, run_dir(exp, run.key))
+            write_config(exp, run.key, cfg)
     os.makedirs(exp.work_dir, exist_ok=True)
     path = osp.join(exp.work_dir, SCRIPT)
     with open(path, 'w') as f:

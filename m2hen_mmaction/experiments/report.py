@@ -130,7 +130,9 @@ def claim_checks(results: Dict) -> List[str]:
     if hge:
         singles = [r for r in rows.values() if len(r['alphas']) == 1
                    and r['method'] not in (HGE_ROW, FINAL_ROW)]
-        state('The EHCT ensemble beats the best single model', hge, singles)
+        if singles:
+            state('The EHCT ensemble beats the best single model', hge,
+                  singles)
     if hge and final:
         state('Group training raises class-average accuracy', final, [hge],
               key='mean1')

@@ -9,11 +9,11 @@ the clip-averaged logits (``average_clips='score'``) as
 (HgE) and group training (GpT, Eq. 5 with α searched on val and applied once
 to test).
 
-A run's folder holds ``config.py`` (its resolved config, written before it
-starts) and, once trained and tested, ``done.json`` (the resolved config,
+A run's resolved config is written to ``<work_dir>/configs/<run>.py`` before
+it starts; once trained and tested, its folder gets ``done.json`` (the resolved config,
 checkpoint, train time, parameters). Runs made by the commands of
-``--plan`` (``mim train``/``mim test``) are recognised by their
-``config.py``, checkpoint and dumps. A finished run is reused only if its
+``--plan`` (``mim train``/``mim test``) are recognised by their resolved
+config, checkpoint and dumps. A finished run is reused only if its
 config equals the one now asked for; otherwise :class:`InputError` says
 which setting differs, before anything is trained.
 """
@@ -45,7 +45,6 @@ from .experiment import (NORMALIZE, ModelRun, check_data, comparable,
                          train_class_counts, trainset_key)
 
 DONE = 'done.json'
-CONFIG = 'config.py'
 
 
 def dump_path(work_dir: str, split: str, num_clips: int) -> str:
@@ -131,12 +130,12 @@ def finished_record(exp: Config, run: ModelRun, cfg: Config
     if osp.isfile(done):
         record = mmengine.load(done)
         old = record['config']
-    elif osp.isfile(osp.join(folder, CONFIG)) and run_output(exp, run) \
+    elif osp.isfile(config_file(exp, run.key)) and run_output(exp, run) \
             and _dumps_complete(exp, run):
         # Trained and tested by the --plan commands (their script stops at
         # the first failure, so dumps mean training finished).
         record = None
-        old = comparable(Config.fromfile(osp.join(folder, CONFIG)))
+        old = comparable(Config.fromfile(config_file(exp, run.key)))
     else:
         return None
     difference = first_difference(old, comparable(cfg))
@@ -164,10 +163,17 @@ def write_done(exp: Config, run: ModelRun, cfg: Config,
     return record
 
 
-def write_config(cfg: Config, folder: str) -> str:
-    """Write the resolved config where the run's commands read it."""
-    os.makedirs(folder, exist_ok=True)
-    path = osp.join(folder, CONFIG)
+def config_file(exp: Config, key: str) -> str:
+    """Where a run's resolved config is written (outside the run's folder,
+    where mmengine's Runner dumps the config it ran, ``load_from``
+    included)."""
+    return osp.join(exp.work_dir, 'configs', f'{key}.py')
+
+
+def write_config(exp: Config, key: str, cfg: Config) -> str:
+    """Write a run's resolved config where its commands read it."""
+    path = config_file(exp, key)
+    os.makedirs(osp.dirname(path), exist_ok=True)
     cfg.dump(path)
     return path
 
@@ -221,10 +227,10 @@ def merge_run(exp: Config, run: ModelRun, config_file: str) -> None:
 
 def train_run(exp: Config, run: ModelRun, cfg: Config) -> Dict:
     """Train (or merge) one run in this process, test it, mark it done."""
-    config_file = write_config(cfg, cfg.work_dir)
+    resolved = write_config(exp, run.key, cfg)
     start = time.time()
     if run.stage == 'merge':
-        merge_run(exp, run, config_file)
+        merge_run(exp, run, resolved)
         return write_done(exp, run, cfg, round(time.time() - start, 1))
     print(f'[{run.key}] training {run.config}', flush=True)
     # A unique name keeps each Runner's logger and message hub its own.
@@ -307,6 +313,16 @@ def score_row(exp: Config, row, parts: Sequence[Sequence[int]]
     return results
 
 
+def checked_score_row(exp: Config, row, parts: Sequence[Sequence[int]]
+                      ) -> List[Dict]:
+    """:func:`score_row`; dumps that do not fit together (other samples,
+    class counts) are an :class:`InputError` naming the row."""
+    try:
+        return score_row(exp, row, parts)
+    except ValueError as error:
+        raise InputError(f'row {row.method!r}: {error}') from error
+
+
 def scores_file(work_dir: str, method: str, num_clips: int) -> str:
     """Where a row's fused test scores (N, C) are saved."""
     slug = re.sub(r'[^a-z0-9]+', '_', method.lower()).strip('_')
@@ -364,7 +380,7 @@ def _run(exp: Config, train: bool) -> Dict:
                                 runs=absent))
         else:
             scored += [_with_totals(r, models)
-                       for r in score_row(exp, row, parts)]
+                       for r in checked_score_row(exp, row, parts)]
     results = dict(
         settings=settings_of(exp), parts=[list(map(int, p)) for p in parts],
         class_counts=train_class_counts(exp.ann_file), models=models,

@@ -114,7 +114,7 @@ def test_plan_commands_run_then_benchmark_scores_what_finished(
     assert script.read_text() == stdout
     commands = [line for line in stdout.splitlines()
                 if line.startswith(('mim', 'm2hen'))]
-    keys = [c.split()[3].split('/')[-2] for c in commands]
+    keys = [c.split()[3].split('/')[-1][:-3] for c in commands]
     # Primary models first, then trainsets; each trained, then tested on
     # val and test.
     assert keys.index('ehct_trainset1') > keys.index('m3cn_rgbpose')
@@ -122,7 +122,7 @@ def test_plan_commands_run_then_benchmark_scores_what_finished(
     assert all(c.count('--launcher slurm --gpus 8 --partition gpu') == 1
                for c in commands)
     trainset = mmengine.Config.fromfile(
-        tmp_path / 'work_dirs' / 'tiny' / 'ehct_trainset1' / 'config.py')
+        tmp_path / 'work_dirs' / 'tiny' / 'configs' / 'ehct_trainset1.py')
     assert trainset.train_dataloader.dataset.type == 'PartGroupedPoseDataset'
 
     # Run the EHCT block of a plan on this machine, as a user would.
