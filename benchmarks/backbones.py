@@ -124,6 +124,8 @@ def interleaved_times(step: Callable, models: List[torch.nn.Module],
         for index, model in enumerate(models):
             start_wall, start_cpu = time.perf_counter(), time.process_time()
             step(model, inputs)
+            if inputs[0].is_cuda:
+                torch.cuda.synchronize()
             if run >= warmup:
                 wall[index].append(time.perf_counter() - start_wall)
                 cpu[index].append(time.process_time() - start_cpu)
@@ -144,13 +146,14 @@ def complexity(model: torch.nn.Module, inputs) -> Dict:
 def benchmark_pair(pair: str, args) -> Dict:
     """Build both backbones, measure them, return numbers and ratios."""
     size = 'quick' if args.quick else 'paper'
-    inputs = clip_inputs(pair, size, args.batch, args.pose_channels)
+    inputs = tuple(x.to(args.device) for x in clip_inputs(
+        pair, size, args.batch, args.pose_channels))
     models = []
     for cfg in backbone_configs(pair, args.pose_channels,
                                 args.inflate_style):
         model = MODELS.build(cfg)
         model.init_weights()
-        models.append(model)
+        models.append(model.to(args.device))
     stats = [complexity(model, inputs) for model in models]
     for name, step in (('forward', forward), ('forward_backward',
                                                forward_backward)):
@@ -209,6 +212,8 @@ def parse_args() -> argparse.Namespace:
                         help='torch CPU threads (1 = time per core)')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=1)
+    parser.add_argument('--device', default='cpu',
+                        help="where the models run, e.g. 'cuda'")
     parser.add_argument('--out', default='work_dirs/benchmarks/backbones.json')
     return parser.parse_args()
 

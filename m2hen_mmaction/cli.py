@@ -287,6 +287,29 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_merge_init(sub) -> None:
+    p = sub.add_parser(
+        'merge-init', help="PoseC3D's RGB+pose init: merge an RGB-only and a "
+        'pose-only checkpoint into the two pathways')
+    p.add_argument('rgb_checkpoint', help='RGB-only checkpoint (.pth)')
+    p.add_argument('pose_checkpoint', help='pose-only checkpoint (.pth)')
+    p.add_argument('out', help='output .pth (the RGB+pose config\'s '
+                   'load_from)')
+    p.add_argument('--config', required=True,
+                   help='the RGB+pose config that will be fine-tuned from OUT')
+
+
+@command('merge-init')
+def run_merge_init(args: argparse.Namespace) -> int:
+    from m2hen_mmaction.experiments.merge_init import merge_init
+    merged = merge_init(args.rgb_checkpoint, args.pose_checkpoint, args.out,
+                        args.config)
+    print(merged.format({'rgb': args.rgb_checkpoint,
+                         'pose': args.pose_checkpoint}))
+    print(f'Wrote {args.out}')
+    return 0
+
+
 LONG_VIDEO_FORMATS = ('miga2025', 'openpose-json')
 # prepare-imigue options that only some formats take: dest -> formats
 FORMAT_OPTIONS = {'video_dir': LONG_VIDEO_FORMATS,
@@ -370,7 +393,7 @@ def _format_arguments(args: argparse.Namespace) -> dict:
              if getattr(args, dest) is not None}
     for dest in given:
         if args.format not in FORMAT_OPTIONS[dest]:
-            raise ValueError(
+            raise InputError(
                 f'--{dest.replace("_", "-")} applies to '
                 f'{" and ".join(FORMAT_OPTIONS[dest])}, not {args.format}')
     if 'normalized' in given:
@@ -389,19 +412,20 @@ def _convert_options(args: argparse.Namespace):
 
 
 def _run_converter(name: str, convert: Callable) -> int:
-    """Run a converter; print its report once, or its one-line error.
+    """Run a converter and print its report once.
+
+    Bad arguments or a missing folder raise :class:`InputError` before any
+    conversion (one line, exit status 2, from :func:`main`).
 
     Returns:
-        int: 0 on success, 1 when the input or the conversion failed.
+        int: 0 on success; 1 when the conversion converted nothing or
+        skipped too much (its report, then a one-line error).
     """
     from m2hen_mmaction.data.common import ConversionError
     try:
         report = convert()
     except ConversionError as err:
         print(err.report.format())
-        print(f'm2hen {name}: error: {err}', file=sys.stderr)
-        return 1
-    except (ImportError, OSError, ValueError) as err:
         print(f'm2hen {name}: error: {err}', file=sys.stderr)
         return 1
     print(report.format())
@@ -523,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_benchmark_command(sub)
     _add_demo(sub)
     _add_report(sub)
+    _add_merge_init(sub)
     _add_prepare_imigue(sub)
     _add_extract(sub)
     _add_predict(sub)

@@ -4,7 +4,8 @@ them: the installed console scripts in a subprocess, a clean environment
 data that `m2hen synth` builds here. Each test checks what the command wrote.
 
 `prepare-imigue` is run this way in tests/data/test_releases.py, `ensemble`
-and `split` in tests/experiments/test_runner.py (on a benchmark's dumps).
+and `split` in tests/experiments/test_runner.py (on a benchmark's dumps),
+`merge-init` in tests/experiments/test_merge_init.py (on smoke checkpoints).
 """
 import json
 import os
@@ -194,6 +195,22 @@ def test_predict_refuses_bad_input_in_one_line(synth, tmp_path):
     assert 'must be >= 1' in stderr
 
 
+def test_predict_extracts_skeletons_from_a_real_clip(synth, tmp_path):
+    """Without --skeletons, MediaPipe extracts them from the video (a clip
+    panned over a real photo), then the model scores it."""
+    pytest.importorskip('mediapipe')
+    from real_clips import panning_portrait, write_frames
+    video = tmp_path / 'portrait.mp4'
+    write_frames(video, panning_portrait(16))
+    weights = _untrained_checkpoint(POSE, tmp_path / 'pose.pth')
+    out = tmp_path / 'prediction.json'
+    stdout, _ = run('m2hen', 'predict', video, '--config', config_path(POSE),
+                    '--checkpoint', weights, '--out', out, cwd=tmp_path)
+    predictions = json.load(open(out))['predictions']
+    assert len(predictions) == 5 == len(stdout.strip().splitlines())
+    assert 0 < sum(p['score'] for p in predictions) <= 1
+
+
 FIRST_RUN = [
     ('mim', 'train', 'm2hen_mmaction', config_path(POSE)),
     ('mim', 'test', 'm2hen_mmaction', config_path(POSE), '--checkpoint',
@@ -247,7 +264,7 @@ def test_demo_at_smoke_size_then_report(tmp_path):
 
 @pytest.mark.parametrize('command', [
     'synth', 'train', 'test', 'split', 'ensemble', 'benchmark', 'demo',
-    'report', 'prepare-imigue', 'extract', 'predict', 'show'])
+    'report', 'merge-init', 'prepare-imigue', 'extract', 'predict', 'show'])
 def test_every_sub_command_has_help(command, capsys):
     from m2hen_mmaction.cli import main
     with pytest.raises(SystemExit) as exit_info:

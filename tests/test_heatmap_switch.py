@@ -16,7 +16,7 @@ from conftest import REPO
 pytestmark = pytest.mark.usefixtures('mmaction_scope')
 
 CASES = {
-    'pose': ('posec3d/posec3d_resnet3d-slowonly-r50_8xb16-u32-24e_imigue-pose'
+    'pose': ('posec3d/posec3d_resnet3d-slowonly-r50_8xb16-u32-180e_imigue-pose'
              '.py', 'imigue_pose.py'),
     'rgbpose': ('m3cn/m3cn_res2net3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py',
                 'imigue_rgbpose.py'),

@@ -1,5 +1,6 @@
 # EHCT on the MiGA 2023 release's 22-joint skeletons (`m2hen prepare-imigue
-# miga2023` writes data/imigue22/imigue_openpose22.pkl).
+# miga2023` writes data/imigue22/imigue_openpose22.pkl); the joint config's
+# recipe (Hyperformer's).
 _base_ = ['./ehct_hypergraph-transformer_1xb64-u64-140e_imigue-joint.py']
 model = dict(
     backbone=dict(layout='openpose22', with_cp=False, attn_chunk_size=None))

@@ -5,3 +5,4 @@ _base_ = ['../posec3d/posec3d_rgbposeconv3d-tiny_1xb16-u4u16-12e_migsynth-rgbpos
 model = dict(
     backbone=dict(type='RGBPoseRes2Net3d', scale=4, base_width=26),
     cls_head=dict(type='RGBPoseFusionHead', fusion_weights=[1., 1.]))
+default_hooks = dict(checkpoint=dict(save_best='acc/item_top1'))  # fused

@@ -1,8 +1,10 @@
-# CPU smoke variant: the same network at width 8 with one block per stage.
+# CPU smoke variant: the same network at width 4 with one block per stage,
+# the pose pathway of the RGB+pose smoke config (so `m2hen merge-init` can
+# combine the smoke checkpoints).
 _base_ = ['./posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py']
 model = dict(
-    backbone=dict(base_channels=8, stage_blocks=(1, 1, 1)),
-    cls_head=dict(in_channels=128))
+    backbone=dict(base_channels=4, stage_blocks=(1, 1, 1)),
+    cls_head=dict(in_channels=64))
 
 # CPU smoke schedule: one short epoch, small batches, no worker processes.
 train_cfg = dict(max_epochs=1)

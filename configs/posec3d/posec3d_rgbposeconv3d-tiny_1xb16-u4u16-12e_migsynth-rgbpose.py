@@ -13,3 +13,6 @@ model = dict(
         pose_pathway=dict(base_channels=8, stage_blocks=(2, 2, 2))),
     cls_head=dict(in_channels=[512, 128],
                   num_classes={{_base_.num_classes}}))
+# The best checkpoint is the best fused (1:1) score of RGBPoseHead, as
+# MicroGestureMetric (AccMetric) names it ('auto' would take the RGB branch).
+default_hooks = dict(checkpoint=dict(save_best='acc/RGBPose_1:1_top1'))

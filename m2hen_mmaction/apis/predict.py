@@ -20,6 +20,7 @@ from mmengine.logging import MMLogger
 from mmaction.apis import inference_recognizer, init_recognizer
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..errors import InputError, MissingDataError
+from ..fileio import load_pickle
 from .checkpoints import load_matching_checkpoint
 from .video import open_video
 
@@ -27,7 +28,12 @@ Prediction = Tuple[str, float]
 
 
 def video_skeletons(video: str) -> dict:
-    """Extract one video's skeletons with MediaPipe Holistic (openpose137)."""
+    """Extract one video's skeletons with MediaPipe Holistic (openpose137).
+
+    Raises:
+        InputError: MediaPipe found no person in any frame.
+    """
+    from ..data.common import ConversionError
     from ..data.extraction.extract import extract_skeletons
     with tempfile.TemporaryDirectory() as folder:
         out_pkl = osp.join(folder, 'skeletons.pkl')
@@ -35,11 +41,13 @@ def video_skeletons(video: str) -> dict:
         mmengine.mkdir_or_exist(video_dir)
         mmengine.symlink(osp.abspath(video),
                          osp.join(video_dir, osp.basename(video)))
-        report = extract_skeletons(video_dir, out_pkl, progress=False)
-        if not osp.isfile(out_pkl):
-            raise InputError(f'No skeletons from {video}: '
-                             f'{"; ".join(map(str, report.errors))}')
-        return mmengine.load(out_pkl)['annotations'][0]
+        try:
+            extract_skeletons(video_dir, out_pkl, progress=False)
+        except ConversionError as error:
+            problems = '; '.join(str(p) for p in error.report.errors)
+            raise InputError(f'No skeletons from {video}: {problems}'
+                             ) from None
+        return load_pickle(out_pkl)['annotations'][0]
 
 
 def load_skeletons(path: str, sample: Optional[str] = None) -> dict:

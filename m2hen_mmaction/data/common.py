@@ -16,6 +16,8 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
+from m2hen_mmaction.errors import InputError
+
 SPLITS = ('train', 'val', 'test')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
 REPORT_FILE = 'conversion_report.txt'
@@ -87,8 +89,11 @@ class ConversionReport:
         return '\n'.join(lines)
 
 
-class ConversionError(ValueError):
+class ConversionError(InputError):
     """A conversion that must not leave a dataset behind.
+
+    An :class:`InputError`: callers that do not print the report (e.g.
+    ``m2hen predict`` extracting one video) show it as one line.
 
     Args:
         message (str): One line: what happened and what to do.
@@ -122,7 +127,7 @@ def format_summary(summary: dict) -> str:
 def check_max_skipped(max_skipped: float) -> None:
     """Reject a ``max_skipped`` outside [0, 1] before any work is done."""
     if not 0 <= max_skipped <= 1:
-        raise ValueError(f'max_skipped={max_skipped} must be a fraction in '
+        raise InputError(f'max_skipped={max_skipped} must be a fraction in '
                          '[0, 1] (e.g. 0.5: fail when over half is skipped)')
 
 

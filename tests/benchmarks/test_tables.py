@@ -83,3 +83,27 @@ def test_heatmaps_quick_run_writes_json_markdown_and_png(tmp_path):
                                                    case['mode'])
         assert cells[SPEEDUP] == f"{case['speedup']:.1f}x"
     assert_valid_png(out.with_suffix('.png'))
+
+
+def test_train_throughput_quick_run_splits_data_time_and_compute(tmp_path):
+    out = tmp_path / 'train_throughput.json'
+    done = subprocess.run(
+        [sys.executable, osp.join(BENCHMARKS, 'train_throughput.py'),
+         '--quick', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = json.loads(out.read_text())['results']
+    assert [r['variant'] for r in results] == ['mmaction2', 'ours',
+                                               'on_device']
+    header, *rows = markdown_rows(out.with_suffix('.md').read_text())
+    for row, record in zip(rows, results):
+        assert 0 < record['data_time'] < record['time']
+        assert record['compute'] == pytest.approx(
+            record['time'] - record['data_time'])
+        cells = dict(zip(header, row))
+        assert cells['data ms/iter'] == f"{1000 * record['data_time']:.1f}"
+    assert [dict(zip(header, row))['speed vs MMAction2'] for row in rows][0] \
+        == '1.00x'
+    assert_valid_png(out.with_suffix('.png'))

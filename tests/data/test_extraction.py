@@ -5,6 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
+from real_clips import panning_portrait, portrait, write_frames
+
 from m2hen_mmaction.data.extraction.mediapipe_to_openpose import (BODY25_FROM_POSE,
                                              FACE68_FROM_MESH,
                                              holistic_to_openpose137,
@@ -146,13 +148,6 @@ def test_holistic_to_openpose137_has_openpose_semantics():
 # ---- with MediaPipe (optional extra [extract]) ----
 
 
-def portrait():
-    """Matplotlib's bundled photo of Grace Hopper (BGR, 600 x 512)."""
-    from matplotlib import cbook
-    path = cbook.get_sample_data('grace_hopper.jpg', asfileobj=False)
-    return cv2.imread(str(path))
-
-
 # iBUG point chains that run left to right in the image on a frontal face:
 # brows, nose base, upper and lower eyelids, upper and lower lips.
 LEFT_TO_RIGHT_CHAINS = (
@@ -195,15 +190,6 @@ def test_face_map_follows_ibug_geometry_on_a_real_face():
     error = np.linalg.norm(flipped[:, :2] - face[:, :2], axis=1)
     assert np.median(error) < 0.04 * face_width
     assert error.max() < 0.12 * face_width
-
-
-def write_frames(path, frames):
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), 10,
-                             (width, height))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
 
 
 def stick_figure(t):
@@ -250,15 +236,6 @@ def test_extract_skeletons_batch_reports_each_video(tmp_path):
     assert 'cannot decode broken.mp4' in errors['broken.mp4']
     assert '2 skipped' in (tmp_path / 'out' /
                            'conversion_report.txt').read_text()
-
-
-def panning_portrait(num_frames=12):
-    """A 320 x 240 clip of the portrait cut at the chest, panning right until
-    the face is half out of the frame."""
-    image = cv2.resize(portrait(), (320, 375))
-    return [cv2.warpAffine(image, np.float32([[1, 0, 12 * t], [0, 1, -40]]),
-                           (320, 240), borderMode=cv2.BORDER_REPLICATE)
-            for t in range(num_frames)]
 
 
 def landmarks_outside(landmarks, min_visibility=None):

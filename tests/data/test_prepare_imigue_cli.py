@@ -140,18 +140,21 @@ def test_openpose_json_label_dir_and_max_persons(tmp_path):
     assert by_id(data)['clipB_000']['total_frames'] == 4
 
 
-def test_options_of_another_format_and_bad_values_fail_before_work(
-        tmp_path, capsys):
+def test_bad_arguments_are_input_errors_and_write_nothing(tmp_path, capsys):
+    """Bad arguments are input errors: one line, exit status 2."""
     (tmp_path / 'train_data.npy').write_bytes(b'')
     for args, message in (
             (['--video-dir', 'v'], '--video-dir applies to miga2025 and '
              'openpose-json, not miga2023'),
             (['--max-skipped', '1.5'], 'max_skipped=1.5 must be a fraction'),
-            (['--img-shape', '0', '64'], 'img_shape=(0, 64) must be')):
+            (['--img-shape', '0', '64'], 'img_shape=(0, 64) must be'),
+            (['--val-subjects', 'nobody'], "val_subjects ['nobody'] are not")):
         code = main(['prepare-imigue', 'miga2023', str(tmp_path), '--out',
                      str(tmp_path / 'out'), *args])
-        assert code == 1
-        assert message in capsys.readouterr().err
+        assert code == 2
+        error = capsys.readouterr().err.strip().splitlines()[-1]
+        assert error.startswith('m2hen prepare-imigue: error: ')
+        assert message in error
     assert not (tmp_path / 'out').exists()
 
 

@@ -1,5 +1,6 @@
-# iMiGUE pose modality with the paper's settings: 32 frames of 56x56
-# heatmaps over 137 OpenPose joints, 10-clip test (PoseC3D's pipeline).
+# iMiGUE pose modality as MMAction2's rgbpose_conv3d/pose_only.py: 32 frames,
+# 64x64 heatmaps (random 56x56 crops in training) over 137 OpenPose joints,
+# 10-clip test, batch 16 (val 16, test 1).
 _base_ = ['./imigue_loaders.py']
 
 clip_len = 32
@@ -18,8 +19,7 @@ def _pose_pipeline(num_clips, test_mode):
              num_clips=num_clips, test_mode=test_mode),
         dict(type='PoseDecode'),
         dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-        dict(type='Resize', scale=(-1, 64)),
-        dict(type='CenterCrop', crop_size=64),
+        dict(type='Resize', scale=(64, 64), keep_ratio=False),
         heatmap,
         dict(type='FormatShape', input_format='NCTHW_Heatmap'),
         dict(type='PackActionInputs')
@@ -27,7 +27,7 @@ def _pose_pipeline(num_clips, test_mode):
 
 
 train_pipeline = _pose_pipeline(1, False)
-train_pipeline[4:5] = [
+train_pipeline[4:4] = [
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(56, 56), keep_ratio=False),
     dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),

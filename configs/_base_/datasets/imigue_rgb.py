@@ -1,5 +1,5 @@
-# iMiGUE RGB modality with the paper's settings: 8 frames at 224x224,
-# 10-clip test (PoseC3D's rgb_only pipeline).
+# iMiGUE RGB modality as MMAction2's rgbpose_conv3d/rgb_only.py: 8 frames at
+# 224x224, 10-clip test, batch 12 (val 12, test 1).
 _base_ = ['./imigue_loaders.py']
 
 rgb_size = 224
@@ -32,6 +32,7 @@ train_dataloader = dict(
     batch_size=12,
     dataset=dict(pipeline=train_pipeline, data_prefix=video_prefix))
 val_dataloader = dict(
+    batch_size=12,
     dataset=dict(pipeline=val_pipeline, data_prefix=video_prefix))
 test_dataloader = dict(
     dataset=dict(pipeline=test_pipeline, data_prefix=video_prefix))

@@ -28,6 +28,7 @@ from m2hen_mmaction.data.common import (VIDEO_EXTENSIONS, ConversionReport,
                                         write_report)
 from m2hen_mmaction.data.extraction.mediapipe_to_openpose import \
     holistic_to_openpose137
+from m2hen_mmaction.errors import InputError, MissingDataError
 
 POSE_MODEL_FILES = {0: 'pose_landmark_lite.tflite',
                     1: 'pose_landmark_full.tflite',
@@ -177,7 +178,7 @@ def load_labels(labels: LabelSpec) -> Dict[str, int]:
     try:
         return {row[0].strip(): int(row[1]) for row in rows}
     except ValueError as err:
-        raise ValueError(f'labels file {labels}: rows must be '
+        raise InputError(f'labels file {labels}: rows must be '
                          f'"video,label" with an integer label ({err})'
                          ) from None
 
@@ -220,7 +221,7 @@ def extract_skeletons(video_dir: Union[str, Path],
     root = Path(video_dir)
     videos = find_files(root, is_video) if root.is_dir() else []
     if not videos:
-        raise FileNotFoundError(f'no videos ({", ".join(VIDEO_EXTENSIONS)}) '
+        raise MissingDataError(f'no videos ({", ".join(VIDEO_EXTENSIONS)}) '
                                 f'under {root}')
     check_max_skipped(max_skipped)
     check_pose_model(model_complexity)

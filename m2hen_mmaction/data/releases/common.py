@@ -23,6 +23,7 @@ from m2hen_mmaction.data.common import (SPLITS, ConversionReport, Problem,
                                         write_report)
 from m2hen_mmaction.data.releases.splits import (HeldOut, SubjectSpec,
                                                  assign_splits)
+from m2hen_mmaction.errors import InputError, MissingDataError
 from m2hen_mmaction.grouping.parts import split_parts
 
 IMIGUE_CLASSES = (
@@ -73,7 +74,7 @@ class ConvertOptions:
     def __post_init__(self):
         check_max_skipped(self.max_skipped)
         if len(self.img_shape) != 2 or min(self.img_shape) <= 0:
-            raise ValueError(f'img_shape={tuple(self.img_shape)} must be '
+            raise InputError(f'img_shape={tuple(self.img_shape)} must be '
                              '(height, width) of the videos in pixels, e.g. '
                              f'{IMIGUE_IMG_SHAPE}')
 
@@ -89,11 +90,11 @@ def release_files(src_dir: Union[str, Path], suffix: str,
     """
     root = Path(src_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f'{root} is not a folder; point src_dir at '
+        raise MissingDataError(f'{root} is not a folder; point src_dir at '
                                 'the unpacked release')
     files = find_files(root, lambda name: name.endswith(suffix))
     if not files:
-        raise FileNotFoundError(f'no *{suffix} under {root}; point src_dir '
+        raise MissingDataError(f'no *{suffix} under {root}; point src_dir '
                                 f'at the {release} release')
     return root, files
 

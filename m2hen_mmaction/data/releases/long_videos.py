@@ -27,6 +27,7 @@ from m2hen_mmaction.data.releases.common import (OPENPOSE137_FILE,
 from m2hen_mmaction.data.releases.splits import (check_held_out,
                                                  load_subjects)
 from m2hen_mmaction.data.releases.video import cut_segments, find_videos
+from m2hen_mmaction.errors import InputError
 
 VIDEOS_SUBDIR = 'videos'
 
@@ -77,7 +78,7 @@ def convert_long_videos(videos: Sequence[VideoSource],
             are cut and again before writing; no dataset is written.
     """
     if frame_base < 0:
-        raise ValueError(f'frame_base={frame_base}: the label csv counts '
+        raise InputError(f'frame_base={frame_base}: the label csv counts '
                          'frames from 0 or 1')
     report = ConversionReport(source, Path(out_dir))
     rgb_videos = find_videos(video_dir) if video_dir is not None else None

@@ -24,6 +24,7 @@ from m2hen_mmaction.data.releases.common import ConvertOptions
 from m2hen_mmaction.data.releases.long_videos import (VideoSource,
                                                       convert_long_videos)
 from m2hen_mmaction.data.releases.splits import release_split_of
+from m2hen_mmaction.errors import MissingDataError
 
 PART_KEYS = (('pose_keypoints_2d', 25), ('face_keypoints_2d', 70),
              ('hand_left_keypoints_2d', 21), ('hand_right_keypoints_2d', 21))
@@ -171,7 +172,7 @@ def convert_openpose_json(src_dir: Union[str, Path],
     root = Path(src_dir)
     folders = find_json_folders(root) if root.is_dir() else []
     if not folders:
-        raise FileNotFoundError(f'no folder of OpenPose *.json frames under '
+        raise MissingDataError(f'no folder of OpenPose *.json frames under '
                                 f'{root}; point src_dir at the JSON output')
     videos = []
     for folder in folders:

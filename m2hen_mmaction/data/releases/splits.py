@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, \
 import numpy as np
 
 from m2hen_mmaction.data.common import SPLITS, SampleError
+from m2hen_mmaction.errors import InputError, MissingDataError
 
 SPLIT_ALIASES = {'train': 'train', 'training': 'train', 'val': 'val',
                  'valid': 'val', 'validation': 'val', 'test': 'test',
@@ -34,7 +35,7 @@ def load_subjects(subjects: SubjectSpec) -> Dict[str, str]:
         return {str(k): str(v) for k, v in subjects.items()}
     path = Path(subjects)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingDataError(
             f'subjects file {path} does not exist; give a csv with rows '
             '"video_id,subject_id" or leave subjects=None')
     with open(path, newline='') as f:
@@ -121,7 +122,7 @@ def check_known(argument: str, ids: Iterable[str], known: set,
     """Raise if some of ``ids`` (the value of ``argument``) are unknown."""
     unknown = sorted(set(ids) - known)
     if unknown:
-        raise ValueError(f'{argument} {unknown} are not {what}; they are '
+        raise InputError(f'{argument} {unknown} are not {what}; they are '
                          f'(first 20): {sorted(known)[:20]}')
 
 
@@ -129,7 +130,7 @@ def _pick_val_subjects(val_subjects: HeldOut, train_subjects: List[str],
                        seed: int) -> set:
     if isinstance(val_subjects, (int, float)):
         if not 0 <= val_subjects < 1:
-            raise ValueError(f'val_subjects={val_subjects}: a fraction must '
+            raise InputError(f'val_subjects={val_subjects}: a fraction must '
                              'be in [0, 1)')
         count = int(round(val_subjects * len(train_subjects)))
         if val_subjects > 0 and len(train_subjects) > 1:
@@ -139,7 +140,7 @@ def _pick_val_subjects(val_subjects: HeldOut, train_subjects: List[str],
     check_known('val_subjects', val_subjects, set(train_subjects),
                 'training subjects')
     if set(val_subjects) == set(train_subjects):
-        raise ValueError('val_subjects holds every training subject; leave '
+        raise InputError('val_subjects holds every training subject; leave '
                          'some for training')
     return set(val_subjects)
 

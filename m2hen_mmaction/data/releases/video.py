@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from m2hen_mmaction.data.common import (Problem, find_files, first_line,
                                         is_video)
+from m2hen_mmaction.errors import MissingDataError
 
 CLIP_WRITE_CHUNK = 64  # frames decoded at a time while cutting clips
 
@@ -95,6 +96,6 @@ def find_videos(video_dir: Union[str, Path]) -> Dict[str, Path]:
     """
     root = Path(video_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f'video_dir {root} is not a folder; point it '
+        raise MissingDataError(f'video_dir {root} is not a folder; point it '
                                 'at the folder holding the long videos')
     return {path.stem: path for path in find_files(root, is_video)}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One check for a machine with a CUDA GPU and no internet (about 6 minutes):
+# install this checkout and the pure-Python wheels carried in, run the tests
+# marked `gpu` and the GPU rows of the heatmap, backbone, EHCT and training
+# throughput benchmarks, and write everything to one JSON.
+#
+#   bash benchmarks/gpu_check.sh WHEELS_DIR [OUT_DIR]
+#
+# WHEELS_DIR: wheels downloaded on a machine with internet (README, "GPU /
+# cluster"); the GPU machine's own torch (CUDA build) is kept.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+wheels=${1:?usage: bash benchmarks/gpu_check.sh WHEELS_DIR [OUT_DIR]}
+out=${2:-work_dirs/gpu_check}
+mkdir -p "$out"
+python -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"' \
+  || { echo "error: no CUDA device visible to torch"; exit 2; }
+
+step() {  # step NAME SECONDS COMMAND...: run, keep its log and exit status
+  local name=$1 limit=$2; shift 2
+  local start=$SECONDS
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  local status=$?
+  echo "{\"step\": \"$name\", \"status\": $status, \"seconds\": $((SECONDS - start))}" \
+    >> "$out/steps.jsonl"
+  echo "$name: exit $status in $((SECONDS - start)) s (log: $out/$name.log)"
+}
+
+rm -f "$out/steps.jsonl"
+step install 120 python -m pip install --no-index --find-links "$wheels" \
+  --no-build-isolation --no-use-pep517 -e ".[dev]"
+step tests 180 python -m pytest -p no:cacheprovider -m gpu -q -s tests
+step heatmaps 60 python benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
+step backbones 90 python benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"
+step ehct 60 python benchmarks/ehct.py --quick --out "$out/ehct.json"
+step train_throughput 120 python benchmarks/train_throughput.py \
+  --out "$out/train_throughput.json"
+
+python - "$out" <<'PY'
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+report = {'steps': [json.loads(line) for line in
+                    (out / 'steps.jsonl').read_text().splitlines()]}
+for name in ('heatmaps', 'backbones', 'ehct', 'train_throughput'):
+    path = out / f'{name}.json'
+    report[name] = json.loads(path.read_text()) if path.exists() else None
+report['gpu_tests'] = (out / 'tests.log').read_text()[-4000:]
+(out / 'gpu_check.json').write_text(json.dumps(report, indent=2))
+print(f'wrote {out / "gpu_check.json"}')
+PY
