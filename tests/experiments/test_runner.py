@@ -11,7 +11,8 @@ import pytest
 
 from m2hen_mmaction.cli import main
 from m2hen_mmaction.experiments import runner
-from m2hen_mmaction.experiments.experiment import CONFIG_ROOT
+from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
+                                                   load_experiment)
 from m2hen_mmaction.grouping.parts import build_trainset
 
 from conftest import BIN, run_console_script
@@ -87,6 +88,10 @@ def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
     cli = json.load(open(tmp_path / 'e.json'))
     assert cli['alphas'] == group['alphas']
     assert cli['metrics']['mean1'] == pytest.approx(group['mean1'])
+    stdout, _ = run_console_script('m2hen', 'split', small_migsynth,
+                                   cwd=tmp_path)
+    for name, part in zip('ABCD', parts):
+        assert f'Part {name}: classes {part} ' in stdout
 
     # The same command again reuses every run; other epochs are refused
     # before training, naming the setting.
@@ -155,6 +160,17 @@ BAD_INPUT = {
     'unknown model': (['--cfg-options', 'rows.0.models=[nope]'],
                       "names unknown models ['nope']"),
 }
+
+
+@pytest.mark.parametrize('name', ['table1_migsynth.py', 'table1_imigue.py',
+                                  'table1_imigue22.py'])
+def test_shipped_experiments_name_shipped_configs(name):
+    exp = load_experiment(name)
+    assert exp.fuse == 'logits' and exp.rows
+    stages = {model.get('stage', 'single') for model in exp.models.values()}
+    assert stages <= {'single', 'merge', 'rgbpose'}
+    if name == 'table1_imigue.py':  # RGB+pose from the merge-init
+        assert stages == {'single', 'merge', 'rgbpose'}
 
 
 def assert_nothing_trained(folder):
