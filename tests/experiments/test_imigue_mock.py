@@ -1,7 +1,9 @@
 """Table 1 on iMiGUE, end to end on a mock release: a small MiG-Synth
 exported in the MiGA 2025 format (per-video skeleton sheets, label csv, long
 videos), converted by `m2hen prepare-imigue`, then `m2hen benchmark
-table1_imigue.py` shrunk by --cfg-options, all as subprocesses.
+table1_imigue.py` shrunk by --cfg-options (smoke widths, 1 epoch, 1 clip)
+through every stage: RGB-only and pose-only models, merge-init, the RGB+pose
+fine-tune, EHCT, HgE and group training, all as subprocesses.
 
 The mock's labels: each MiG-Synth class becomes the iMiGUE class of the same
 name, and the first training clips are relabelled to the 16 iMiGUE classes
@@ -9,6 +11,7 @@ MiG-Synth lacks (group training needs every class in the train split). The
 test checks the plumbing (rows, one score row per test sample), not accuracy.
 """
 import json
+import os.path as osp
 import pickle
 
 import cv2
@@ -24,8 +27,20 @@ from m2hen_mmaction.experiments.runner import labels_file, scores_file
 from conftest import run_console_script
 
 SUBJECTS = {'train': 'S1', 'val': 'S2', 'test': 'S3'}
-EHCT_SMOKE = ('ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
-              'skeleton_smoke.py')
+RGBPOSE_SMOKE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
+                 'rgbpose_smoke.py')
+SMOKE = [
+    'models.m3cn_rgb.config=m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u4-12e_'
+    'migsynth-rgb_smoke.py',
+    'models.m3cn_pose.config=m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_'
+    'migsynth-pose_smoke.py',
+    f'models.m3cn_init.config={RGBPOSE_SMOKE}',
+    f'models.m3cn_rgbpose.config={RGBPOSE_SMOKE}',
+    'models.ehct.config=ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
+    'migsynth-skeleton_smoke.py',
+]
+ROWS = ('Res2Net3D (M3CN)', 'EHCT', 'M3CN + EHCT (HgE)',
+        '+ group training (GpT)')
 
 
 def imigue_labels(annotations, train_ids):
@@ -110,27 +125,30 @@ def test_table1_imigue_on_a_mock_release(small_migsynth, tmp_path):
         '--val-subjects', 'S2', '--test-subjects', 'S3', '--img-shape', 128,
         128, cwd=tmp_path)
 
-    # Shrunk: EHCT's smoke width, 1 epoch, 1 clip; the GpT row fuses EHCT's
-    # trainsets (the RGB+pose rows need the merge-init stage).
-    options = [f'models.ehct.config={EHCT_SMOKE}', 'rows.8.models=[ehct]',
-               'rows.8.modality=skeleton', 'model.cls_head.num_classes=32']
+    # Shrunk to the smoke configs' widths, 1 epoch, 1 clip; the M3CN rows
+    # (RGB-only + pose-only -> merge-init -> RGB+pose), EHCT, HgE and GpT.
     run_console_script(
         'm2hen', 'benchmark', 'table1_imigue.py', '--name', 'mock',
-        '--rows', 'EHCT', '+ group training (GpT)', '--epochs', '1',
-        '--num-clips', '1', '--cfg-options', *options, cwd=tmp_path)
+        '--rows', *ROWS, '--epochs', '1', '--num-clips', '1',
+        '--cfg-options', *SMOKE, 'model.cls_head.num_classes=32',
+        cwd=tmp_path)
 
     work_dir = tmp_path / 'work_dirs' / 'mock'
     results = json.load(open(work_dir / 'results.json'))
-    assert [r['method'] for r in results['rows']] == [
-        'EHCT', '+ group training (GpT)']
-    assert len(results['parts']) >= 2
-    assert len(results['rows'][1]['alphas']) == len(results['parts'])
+    assert [r['method'] for r in results['rows']] == list(ROWS)
+    parts = results['parts']
+    assert len(parts) >= 2 and len(results['rows'][-1]['alphas']) == \
+        len(parts)
+    merge = results['models']['m3cn_init']
+    assert merge['stage'] == 'merge'
+    assert osp.isfile(tmp_path / merge['checkpoint'])
+    rgbpose = results['models']['m3cn_rgbpose']['config']
+    assert rgbpose['load_from'] == merge['checkpoint']
     report = (work_dir / 'report.md').read_text()
-    for line in ('| EHCT | skeleton | 1 |',
-                 '| + group training (GpT) | skeleton | 1 |',
-                 '`rows.8.models=', EHCT_SMOKE, 'table1_imigue.py'):
-        assert line in report
-    for row in results['rows']:
-        scores = np.load(scores_file(str(work_dir), row['method'], 1))
+    for row in ROWS:
+        assert f'| {row} | ' in report
+    assert 'table1_imigue.py' in report and SMOKE[-1] in report
+    for row in ROWS:
+        scores = np.load(scores_file(str(work_dir), row, 1))
         assert scores.shape == (num_test, len(IMIGUE_CLASSES))
     assert len(np.load(labels_file(str(work_dir), 1))) == num_test
