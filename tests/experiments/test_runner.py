@@ -159,6 +159,10 @@ BAD_INPUT = {
     'unknown row': (['--rows', 'Transformer'], "Unknown rows ['Transformer']"),
     'unknown model': (['--cfg-options', 'rows.0.models=[nope]'],
                       "names unknown models ['nope']"),
+    'launcher without plan': (['--launcher', 'pytorch', '--gpus', '2'],
+                              '--launcher applies to the commands of --plan'),
+    'slurm without partition': (['--plan', '--launcher', 'slurm'],
+                                '--launcher slurm needs --partition'),
 }
 
 
