@@ -116,14 +116,30 @@ def _add_ensemble(sub) -> None:
     p.add_argument('--out', help='write metrics and alphas to this JSON')
 
 
-def _parse_trainset_dumps(items):
+def _parse_trainset_dumps(items: List[str], option: str) -> Dict[int, list]:
+    """``{I: [dump, ...]}`` from ``I=A.pkl[,B.pkl]`` items, sorted by I."""
     trainsets = {}
     for item in items or []:
         index, sep, paths = item.partition('=')
         if not sep or not index.isdigit() or not paths:
-            raise SystemExit(f'Expected I=A.pkl[,B.pkl], got {item!r}')
+            raise InputError(f'{option} {item!r}: expected I=A.pkl[,B.pkl] '
+                             '(trainset index, its models\' dumps)')
         trainsets[int(index)] = paths.split(',')
     return dict(sorted(trainsets.items()))
+
+
+def _check_every_trainset(given: List[int], num_parts: int,
+                          option: str) -> None:
+    """Eq. 5 sums trainsets 1..N: refuse a missing or unknown one."""
+    expected = list(range(1, num_parts + 1))
+    if given != expected:
+        missing = sorted(set(expected) - set(given))
+        unknown = sorted(set(given) - set(expected))
+        raise InputError(
+            f'{option} gives trainsets {given}, but the parts of --ann-file '
+            f'make trainsets {expected} (missing {missing}, unknown '
+            f'{unknown}); give {option} I=A.pkl,B.pkl for every I in '
+            f'1..{num_parts}')
 
 
 @command('ensemble')
@@ -136,7 +152,9 @@ def run_ensemble(args: argparse.Namespace) -> int:
     from m2hen_mmaction.grouping.parts import build_trainset, split_parts
     parts = split_parts(train_class_counts(args.ann_file))
 
-    def load(dumps_by_trainset):
+    def load(items: List[str], option: str):
+        dumps_by_trainset = _parse_trainset_dumps(items, option)
+        _check_every_trainset(list(dumps_by_trainset), len(parts), option)
         return [
             ensemble.load_trainset(
                 paths, build_trainset(parts, index).label_map,
@@ -144,20 +162,17 @@ def run_ensemble(args: argparse.Namespace) -> int:
             for index, paths in dumps_by_trainset.items()
         ]
 
-    test = _parse_trainset_dumps(args.test)
     if args.val:
-        val = _parse_trainset_dumps(args.val)
-        if list(val) != list(test):
-            raise SystemExit(f'--val trainsets {list(val)} differ from '
-                             f'--test trainsets {list(test)}')
-        alphas = ensemble.search_alphas(load(val), gate=args.gate,
+        alphas = ensemble.search_alphas(load(args.val, '--val'),
+                                        gate=args.gate,
                                         objective=args.objective)
     elif args.alphas:
         alphas = args.alphas
     else:
-        raise SystemExit('Give --val dumps (alphas searched on val) or '
+        raise InputError('Give --val dumps (alphas searched on val) or '
                          '--alphas; alphas are never tuned on test.')
-    result = ensemble.apply(load(test), alphas, args.gate, parts=parts)
+    result = ensemble.apply(load(args.test, '--test'), alphas, args.gate,
+                            parts=parts)
     print('alphas:', [round(float(a), 3) for a in alphas])
     for name, value in result.metrics.items():
         print(f'{name}: {100 * value:.2f}')

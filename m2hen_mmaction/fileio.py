@@ -5,7 +5,10 @@ loads, so ``pickle.load`` on a file from elsewhere (a release's label file,
 a score dump, a PoseDataset pickle written by a converter we do not control)
 can do anything. :func:`load_pickle` reads such files with an unpickler that
 only builds inert objects, the idea behind ``torch.load(weights_only=True)``:
-Python's containers and scalars and NumPy arrays, dtypes and scalars. Any
+Python's containers and scalars, NumPy arrays, dtypes and scalars, and torch
+tensors (as a plain ``pickle.dump`` writes them, e.g. in MMAction2's
+``tools/test.py --dump`` files: their storages are read with torch's own
+``torch.load(weights_only=True)``, never with ``weights_only=False``). Any
 other global is refused with a :class:`ForbiddenGlobalError` naming the file
 and the global; nothing of it is imported or called.
 
@@ -17,7 +20,9 @@ This module imports nothing from the package, so every layer may use it.
 """
 import _codecs
 import builtins
+import collections
 import importlib
+import io
 import pickle
 import struct
 from pathlib import Path
@@ -42,7 +47,8 @@ LATIN1 = frozenset({'latin1', 'latin-1', 'iso-8859-1', 'iso8859-1'})
 # What a truncated or foreign file raises inside ``pickle.load``.
 MALFORMED_ERRORS = (EOFError, pickle.UnpicklingError, ValueError, TypeError,
                     IndexError, KeyError, AttributeError, OverflowError,
-                    UnicodeDecodeError, struct.error, MemoryError)
+                    UnicodeDecodeError, struct.error, MemoryError,
+                    RuntimeError)
 PathLike = Union[str, Path]
 
 
@@ -73,6 +79,23 @@ def latin1_encode(text: str, encoding: str = 'utf-8',
     return _codecs.encode(text, encoding, errors)
 
 
+def load_tensor_storage(data: bytes) -> object:
+    """``torch.storage._load_from_bytes`` with torch's weights-only loader
+    (torch's own function calls ``torch.load(weights_only=False)``)."""
+    import torch
+    return torch.load(io.BytesIO(data), weights_only=True)
+
+
+def _tensor_globals() -> Dict[Tuple[str, str], Callable]:
+    """What a plain pickle of a CPU tensor names: the rebuild function
+    (allowed by torch's weights-only unpickler too), its empty hooks dict and
+    the storage bytes."""
+    from torch._utils import _rebuild_tensor_v2
+    return {('torch._utils', '_rebuild_tensor_v2'): _rebuild_tensor_v2,
+            ('torch.storage', '_load_from_bytes'): load_tensor_storage,
+            ('collections', 'OrderedDict'): collections.OrderedDict}
+
+
 def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     """Every global a pickle may name, keyed by ``(module, name)``."""
     allowed = {('builtins', name): getattr(builtins, name)
@@ -81,12 +104,13 @@ def _allowed_globals() -> Dict[Tuple[str, str], Callable]:
     for module, name in SAFE_NUMPY:
         allowed[(module, name)] = getattr(importlib.import_module(module),
                                           name)
+    allowed.update(_tensor_globals())
     return allowed
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only the globals of :data:`SAFE_BUILTINS`
-    and :data:`SAFE_NUMPY`.
+    """An unpickler that resolves only the globals of :data:`SAFE_BUILTINS`,
+    :data:`SAFE_NUMPY` and those that rebuild torch tensors.
 
     Args:
         file: Binary file object to read from.
@@ -107,8 +131,8 @@ class RestrictedUnpickler(pickle.Unpickler):
                 f'{self.source}: refused to load, it asks for the global '
                 f'{module}.{name}, which is not an inert type (allowed: '
                 'Python containers and scalars, NumPy arrays, dtypes and '
-                'scalars); if you trust the file, convert it with '
-                'pickle.load yourself', f'{module}.{name}')
+                'scalars, torch tensors); if you trust the file, convert it '
+                'with pickle.load yourself', f'{module}.{name}')
         return self.allowed[key]
 
 

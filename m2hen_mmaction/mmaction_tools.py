@@ -6,7 +6,8 @@ mmengine's ``Runner``; MMDetection 3's tools honour ``runner_type``).
 ``mim train m2hen_mmaction <cfg>`` runs ``m2hen_mmaction/.mim/tools/train.py``,
 which calls :func:`run_mmaction_tool`; so do ``m2hen train`` and ``m2hen test``.
 Before MMAction2's tool starts, the config, the checkpoint (test) and the
-data the config reads are checked; a missing one is one line naming the fix.
+data the config reads are checked, every annotation of our datasets
+included; a missing or bad one is one line naming the fix.
 """
 import argparse
 import os.path as osp
@@ -15,12 +16,18 @@ import sys
 from typing import List, Optional, Sequence
 
 import m2hen_mmaction  # noqa: F401  (registers modules, applies compat)
-from m2hen_mmaction.datasets.data_check import check_config_data
+from m2hen_mmaction.datasets import MicroGesturePoseDataset
+from m2hen_mmaction.datasets.data_check import (check_config_data,
+                                                loader_datasets)
 from m2hen_mmaction.errors import InputError, MissingDataError
-from mmaction.registry import RUNNERS
+from mmaction.registry import DATASETS, RUNNERS
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 TOOLS = ('train', 'test')
+# The data loaders each tool reads.
+TOOL_LOADERS = {'train': ('train_dataloader', 'val_dataloader'),
+                'test': ('test_dataloader', )}
 
 
 def mmaction_tool_path(name: str) -> str:
@@ -40,10 +47,11 @@ def check_tool_inputs(name: str, args: List[str]) -> None:
         args (list[str]): The tool's arguments.
 
     Raises:
-        InputError: The config or checkpoint is missing, or the data the
-            config reads (after ``--cfg-options``) has not been built.
+        InputError: The config or checkpoint is missing, the data the
+            config reads (after ``--cfg-options``) has not been built, or an
+            annotation is bad (:func:`check_annotations`).
     """
-    from mmengine.config import Config, DictAction
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('config')
     if name == 'test':
@@ -60,6 +68,22 @@ def check_tool_inputs(name: str, args: List[str]) -> None:
     if known.cfg_options:
         cfg.merge_from_dict(known.cfg_options)
     check_config_data(cfg)
+    check_annotations(cfg, TOOL_LOADERS[name])
+
+
+def check_annotations(cfg: Config, loaders: Sequence[str]) -> None:
+    """Build each of ``loaders``' datasets that is ours, without its
+    pipeline: every annotation is checked once, before the Runner starts
+    (:mod:`m2hen_mmaction.datasets.annotations`).
+
+    Raises:
+        InputError: One line per bad annotation (names sample and fix).
+    """
+    for _, dataset in loader_datasets(cfg, loaders):
+        dataset_type = DATASETS.get(dataset.get('type', ''))
+        if isinstance(dataset_type, type) and issubclass(
+                dataset_type, MicroGesturePoseDataset):
+            DATASETS.build({**dataset, 'pipeline': []})
 
 
 class RunnerFromConfig:

@@ -28,6 +28,25 @@ def run_console_script(tool, *args, cwd, expect=0):
     return result.stdout, result.stderr
 
 
+def write_score_dump(path, scores, labels, ids, stream='item') -> str:
+    """Write scores (N, C) as MMAction2's ``tools/test.py --dump`` does."""
+    import torch
+    from mmaction.structures import ActionDataSample
+    from mmengine.evaluator import DumpResults, Evaluator
+    from mmengine.structures import LabelData
+    samples = []
+    for score, label, sample_id in zip(scores, labels, ids):
+        sample = ActionDataSample().set_gt_labels(int(label))
+        sample.pred_scores = LabelData(
+            **{stream: torch.tensor(score, dtype=torch.float32)})
+        sample.set_metainfo(dict(frame_dir=sample_id))
+        samples.append(sample)
+    evaluator = Evaluator([DumpResults(out_file_path=str(path))])
+    evaluator.process(samples)
+    evaluator.evaluate(len(samples))
+    return str(path)
+
+
 @pytest.fixture
 def mmaction_scope():
     """MMAction2's and our modules registered, ``mmaction`` the default

@@ -164,3 +164,35 @@ def test_codecs_encode_only_for_latin1(tmp_path):
     path.write_bytes(b"c_codecs\nencode\n(Vabc\nVrot13\ntR.")
     with pytest.raises(PickleLoadError, match="encoding 'rot13'"):
         load_pickle(path)
+
+
+class StorageBytes:
+    """Pickles as ``torch.storage._load_from_bytes(data)``, as a tensor's
+    storage does."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __reduce__(self):
+        import torch.storage
+        return torch.storage._load_from_bytes, (self.data, )
+
+
+def test_tensors_load_and_their_storage_bytes_run_no_code(tmp_path):
+    import torch
+    tensors = dict(scores=torch.rand(2, 5), label=torch.tensor([3]))
+    path = dump(tensors, tmp_path / 'dump.pkl', protocol=2)
+    loaded = load_pickle(path)
+    assert all(torch.equal(loaded[k], v) for k, v in tensors.items())
+
+    target = tmp_path / 'created_by_payload'
+    inner = pickle.dumps(CreateFile(target, 'system'), protocol=2)
+    path = dump([StorageBytes(inner)], tmp_path / 'evil_storage.pkl', 2)
+    with open(path, 'rb') as f, pytest.raises(Exception):
+        pickle.load(f)  # torch's own loader runs the payload, then fails
+    assert target.exists()
+    target.unlink()
+    with pytest.raises(PickleLoadError, match='evil_storage.pkl: not a '
+                       'readable pickle'):
+        load_pickle(path)
+    assert not target.exists()

@@ -18,9 +18,9 @@ from mmengine.dataset import Compose
 from mmengine.logging import MMLogger
 
 from mmaction.apis import inference_recognizer, init_recognizer
+from ..datasets.annotations import read_annotations
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..errors import InputError, MissingDataError
-from ..fileio import load_pickle
 from .checkpoints import load_matching_checkpoint
 from .video import open_video
 
@@ -47,14 +47,14 @@ def video_skeletons(video: str) -> dict:
             problems = '; '.join(str(p) for p in error.report.errors)
             raise InputError(f'No skeletons from {video}: {problems}'
                              ) from None
-        return load_pickle(out_pkl)['annotations'][0]
+        return read_annotations(out_pkl)[0]
 
 
 def load_skeletons(path: str, sample: Optional[str] = None) -> dict:
     """One annotation of a PoseDataset pickle (the first, or ``sample``)."""
     if not osp.isfile(path):
         raise MissingDataError(f'Skeleton file {path} does not exist.')
-    annotations = mmengine.load(path)['annotations']
+    annotations = read_annotations(path)
     if sample is None:
         return annotations[0]
     for annotation in annotations:

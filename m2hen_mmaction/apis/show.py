@@ -23,9 +23,9 @@ import os.path as osp
 from typing import Iterator, List, Optional, Tuple
 
 import cv2
-import mmengine
 import numpy as np
 
+from m2hen_mmaction.datasets.annotations import read_annotations
 from m2hen_mmaction.errors import InputError
 from m2hen_mmaction.skeleton.draw import draw_skeletons
 from m2hen_mmaction.skeleton.layouts import LAYOUT_NAMES, get_layout
@@ -43,7 +43,7 @@ def load_sample(pkl: str, frame_dir: str) -> dict:
     if not osp.isfile(pkl):
         raise InputError(f'{pkl} does not exist; give a PoseDataset '
                              'pickle (e.g. data/migsynth/migsynth.pkl).')
-    annotations = mmengine.load(pkl)['annotations']
+    annotations = read_annotations(pkl)
     for annotation in annotations:
         if annotation['frame_dir'] == frame_dir:
             return annotation

@@ -7,7 +7,7 @@ naming that command, so ``mim train``/``m2hen train`` fail in one line
 instead of after a page of logs.
 """
 import os.path as osp
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -32,15 +32,23 @@ def build_command(ann_file: str) -> str:
                           ann_file=ann_file)
 
 
-def dataset_paths(cfg: Config) -> Iterator[Tuple[str, str, Optional[str]]]:
-    """``(loader, ann_file, video folder or None)`` of each data loader the
-    config defines (a wrapping dataset such as ``RepeatDataset`` is
-    unwrapped)."""
-    for loader in LOADERS:
+def loader_datasets(cfg: Config, loaders: Sequence[str] = LOADERS
+                    ) -> Iterator[Tuple[str, dict]]:
+    """``(loader, dataset config)`` of each of ``loaders`` the config
+    defines (a wrapping dataset such as ``RepeatDataset`` is unwrapped)."""
+    for loader in loaders:
         dataset = cfg.get(loader, {}).get('dataset')
         while dataset is not None and 'dataset' in dataset:
             dataset = dataset['dataset']
-        if dataset and dataset.get('ann_file'):
+        if dataset:
+            yield loader, dataset
+
+
+def dataset_paths(cfg: Config) -> Iterator[Tuple[str, str, Optional[str]]]:
+    """``(loader, ann_file, video folder or None)`` of each data loader the
+    config defines."""
+    for loader, dataset in loader_datasets(cfg):
+        if dataset.get('ann_file'):
             video = (dataset.get('data_prefix') or {}).get('video')
             yield loader, dataset['ann_file'], video
 

@@ -1,18 +1,15 @@
-"""``MicroGesturePoseDataset``: MMAction2's ``PoseDataset`` that checks its
-annotations before training starts and names the sample when one is bad."""
+"""``MicroGesturePoseDataset``: MMAction2's ``PoseDataset`` that reads its
+pickle without running code and checks every annotation before training
+starts (:mod:`m2hen_mmaction.datasets.annotations`), naming each bad
+sample."""
 import os.path as osp
 from typing import List, Optional
-
-import numpy as np
-from mmengine.logging import print_log
 
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from ..errors import MissingDataError
-from ..skeleton import check_num_joints
+from .annotations import AnnotationRules, load_split
 from .data_check import missing_data
-
-NAN_POLICIES = ('zero_score', 'error')
 
 
 def read_classes_file(ann_file: str) -> Optional[List[str]]:
@@ -53,17 +50,16 @@ class MicroGesturePoseDataset(PoseDataset):
         check_videos (bool): With ``data_prefix=dict(video=...)``, check that
             every sample's ``<frame_dir>.mp4`` exists. Defaults to True.
 
-    Annotations without ``keypoint_score`` get score 1 for every joint whose
-    coordinates are not (0, 0) and 0 otherwise (logged once).
+    Annotations are checked and repaired by
+    :func:`~m2hen_mmaction.datasets.annotations.load_split` (its doc lists
+    the checks and the logged fallbacks, e.g. a missing ``keypoint_score``
+    becomes 1 for every joint not at (0, 0)).
     """
 
     def __init__(self, ann_file: str, *args, layout: Optional[str] = None,
                  num_classes: Optional[int] = None,
                  nan_policy: str = 'zero_score', check_videos: bool = True,
                  **kwargs) -> None:
-        if nan_policy not in NAN_POLICIES:
-            raise ValueError(f'nan_policy must be one of {NAN_POLICIES}, '
-                             f'got {nan_policy!r}')
         message = missing_data(osp.join(kwargs.get('data_root') or '',
                                         ann_file))
         if message:
@@ -81,77 +77,47 @@ class MicroGesturePoseDataset(PoseDataset):
                          num_classes=num_classes, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
-        if not data_list:
-            raise ValueError(
-                f'Split {self.split!r} of {self.ann_file} has no samples. '
-                "Check the pkl's split dict or the dataset's split= argument.")
-        filled_scores = 0
-        for sample in data_list:
-            filled_scores += self._check_sample(sample)
-        if filled_scores:
-            print_log(
-                f'{filled_scores} samples of {self.ann_file} have no '
-                'keypoint_score; using 1 for present joints, 0 for (0, 0).',
-                logger='current')
+        """The split's annotations, read safely and checked by
+        :func:`~m2hen_mmaction.datasets.annotations.load_split`; with
+        ``data_prefix=dict(video=...)`` ids become video paths (as in
+        ``PoseDataset``) and each video must exist."""
+        rules = AnnotationRules(self.num_classes, self.layout,
+                                self.nan_policy, training=not self.test_mode)
+        data_list = load_split(self.ann_file, self.split, rules)
+        video_dir = self.data_prefix.get('video')
+        if video_dir is None:
+            return data_list
+        for item in data_list:
+            for key in ('filename', 'frame_dir'):
+                if key in item:
+                    item[key] = osp.join(video_dir, item[key])
+            if self.check_videos:
+                self._check_video(item)
         return data_list
 
-    def _check_sample(self, sample: dict) -> bool:
-        """Validate (and repair where documented) one sample in place.
-
-        Returns:
-            bool: True if a missing ``keypoint_score`` was filled in.
-        """
-        name = sample.get('frame_dir', sample.get('filename', '?'))
-        label = int(sample['label'])
-        if self.num_classes is not None and not 0 <= label < self.num_classes:
-            raise ValueError(
-                f'Sample {name!r}: label {label} is outside [0, '
-                f'{self.num_classes}). Fix the annotation or classes.txt / '
-                'num_classes.')
-        keypoint = sample['keypoint']
-        if keypoint.ndim != 4 or keypoint.shape[-1] != 2:
-            raise ValueError(
-                f'Sample {name!r}: keypoint must be (M, T, V, 2), got '
-                f'{keypoint.shape}.')
-        if self.layout is not None:
-            check_num_joints(keypoint.shape[2], self.layout, sample=name)
-        filled = 'keypoint_score' not in sample
-        if filled:
-            present = np.any(keypoint != 0, axis=-1)
-            sample['keypoint_score'] = present.astype(np.float32)
-        self._handle_non_finite(sample, name)
-        if self.check_videos and 'video' in self.data_prefix:
-            video = sample.get('filename', sample['frame_dir'] + '.mp4')
-            if not osp.isfile(video):
-                raise FileNotFoundError(
-                    f'Sample {name!r}: video {video} is missing. Build or '
-                    'copy the videos there, fix data_prefix.video, or use a '
-                    'pose-only config.')
-        return filled
-
-    def _handle_non_finite(self, sample: dict, name: str) -> None:
-        keypoint, score = sample['keypoint'], sample['keypoint_score']
-        bad = ~np.isfinite(keypoint).all(axis=-1) | ~np.isfinite(score)
-        if not bad.any():
-            return
-        if self.nan_policy == 'error':
-            raise ValueError(
-                f'Sample {name!r}: {int(bad.sum())} joints have NaN/inf '
-                "coordinates or scores. Clean them or use nan_policy="
-                "'zero_score'.")
-        keypoint[bad] = 0
-        score[bad] = 0
+    @staticmethod
+    def _check_video(item: dict) -> None:
+        video = item.get('filename', item['frame_dir'] + '.mp4')
+        if not osp.isfile(video):
+            raise MissingDataError(
+                f'Sample {item["frame_dir"]!r}: video {video} is missing. '
+                'Build or copy the videos there, fix data_prefix.video, or '
+                'use a pose-only config.')
 
     def prepare_data(self, idx: int):
-        """Run the pipeline; errors name the sample that caused them."""
+        """Run the pipeline; errors name the sample (and its video, for an
+        RGB config) that caused them."""
         try:
             return super().prepare_data(idx)
         except Exception as error:
             sample = self.get_data_info(idx)
             name = sample.get('frame_dir', sample.get('filename', idx))
+            reason = str(error).strip().splitlines()[:1] or ['no message']
+            fix = 'check the annotation'
+            if 'video' in self.data_prefix:
+                video = sample.get('filename', f'{name}.mp4')
+                fix = (f'if it is its video {video}, check that it decodes '
+                       f'(`ffprobe {video}`) or re-create it')
             raise RuntimeError(
-                f'Sample {name!r} failed in the data pipeline: '
-                f'{type(error).__name__}: {error}. If it is a video, check '
-                'that the file decodes (e.g. ffprobe) or re-create it.'
-            ) from error
+                f'Sample {name!r} failed in the data pipeline '
+                f'({type(error).__name__}: {reason[0]}): {fix}.') from error

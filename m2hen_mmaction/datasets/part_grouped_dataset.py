@@ -20,17 +20,18 @@ are unchanged and no ``OTHERS`` class exists.
 """
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
-import mmengine
 import numpy as np
 from mmaction.registry import DATASETS
 
+from .annotations import load_split
 from .micro_gesture_dataset import MicroGesturePoseDataset, read_classes_file
 from ..grouping.parts import (Trainset, build_trainset, default_others_size,
                             part_names, select_others_samples, split_parts)
 
 
 def load_split_annotations(ann_file: str, split: str) -> List[dict]:
-    """Annotations of one split of a PoseDataset pickle.
+    """Annotations of one split of a PoseDataset pickle, read without
+    running code and checked (:func:`~.annotations.load_split`).
 
     Args:
         ann_file (str): Pickle with ``split`` and ``annotations``.
@@ -39,17 +40,7 @@ def load_split_annotations(ann_file: str, split: str) -> List[dict]:
     Returns:
         list[dict]: The split's annotations, in pickle order.
     """
-    content = mmengine.load(ann_file)
-    if not isinstance(content, dict) or 'split' not in content:
-        raise ValueError(f'{ann_file} has no "split" dict; group training '
-                         'needs a PoseDataset pickle with splits')
-    if split not in content['split']:
-        raise ValueError(f'split "{split}" is not in {ann_file}; it has '
-                         f'{sorted(content["split"])}')
-    annotations = content['annotations']
-    key = 'filename' if 'filename' in annotations[0] else 'frame_dir'
-    members = set(content['split'][split])
-    return [anno for anno in annotations if anno[key] in members]
+    return load_split(ann_file, split)
 
 
 def class_counts(labels: Sequence[int], num_classes: int) -> np.ndarray:
@@ -137,11 +128,7 @@ class PartGroupedPoseDataset(MicroGesturePoseDataset):
 
     def load_data_list(self) -> List[Dict]:
         """Load this split, relabelled to the trainset's local labels."""
-        try:
-            data_list = super().load_data_list()
-        except KeyError as error:
-            raise ValueError(f'split "{self.split}" is not in '
-                             f'{self.ann_file}') from error
+        data_list = super().load_data_list()
         train_annos = data_list if self.split == self.part_split else \
             load_split_annotations(self.ann_file, self.part_split)
         primary_names = self._primary_class_names(train_annos)

@@ -9,23 +9,33 @@ hooks and the global fixes of ``compat.py``. On top of ``Runner`` it
   machine before anything is built, failing with one line
   (:class:`TrainingSetupError`), and picks the backend by device when the
   config names none (NCCL on GPUs, gloo on CPU);
-* refuses to resume from a checkpoint of another model (one line, instead of
-  mmengine's warning and a half-loaded model);
+* refuses to resume from, or test, a checkpoint of another model (one line
+  naming checkpoint, config and the first mismatches, instead of mmengine's
+  warning and a half-loaded model; :mod:`.checkpoints`);
 * writes checkpoints to a temporary file renamed when complete, so a killed
   run never leaves a half-written ``.pth``.
 """
 import copy
 import os
 import os.path as osp
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import master_only
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmaction.registry import RUNNERS
 from ..errors import InputError
+from .checkpoints import REFUSAL, fitting_state_dict, read_checkpoint
+
+RESUME_REFUSAL = (
+    "Cannot resume from {path}: the model of {config} differs from the "
+    "checkpoint's ({mismatches}). Resume with the config that wrote it, or "
+    'start a new run from its weights with load_from.')
 
 
 class TrainingSetupError(InputError):
@@ -79,14 +89,6 @@ def choose_backend(cfg: Config) -> str:
     return backend
 
 
-def model_mismatch(error: RuntimeError) -> str:
-    """The first lines of mmengine's strict ``load_state_dict`` error."""
-    lines = [line.strip() for line in str(error).splitlines()
-             if line.strip() and 'do not match exactly' not in line]
-    summary = '; '.join(lines)
-    return summary if len(summary) <= 300 else summary[:297] + '...'
-
-
 @RUNNERS.register_module()
 class M2HENRunner(Runner):
     """mmengine's ``Runner`` with the checks of the module doc.
@@ -96,7 +98,7 @@ class M2HENRunner(Runner):
     are ``Runner``'s.
     """
 
-    _resuming = False
+    _strict_purpose: Optional[str] = None  # 'resume' or 'test'
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'M2HENRunner':
@@ -109,6 +111,14 @@ class M2HENRunner(Runner):
             cfg.env_cfg.dist_cfg.backend = choose_backend(cfg)
         return super().from_cfg(cfg)
 
+    @contextmanager
+    def _strict_loading(self, purpose: str) -> Iterator[None]:
+        self._strict_purpose = purpose
+        try:
+            yield
+        finally:
+            self._strict_purpose = None
+
     def resume(self, filename: str, *args, **kwargs) -> None:
         """``Runner.resume``, refusing a checkpoint of another model.
 
@@ -116,27 +126,42 @@ class M2HENRunner(Runner):
             TrainingSetupError: If the checkpoint's weights do not match the
                 config's model key for key and shape for shape.
         """
-        self._resuming = True
-        try:
+        with self._strict_loading('resume'):
             super().resume(filename, *args, **kwargs)
-        finally:
-            self._resuming = False
 
-    def load_checkpoint(self, filename: str, *args, **kwargs):
-        """``Runner.load_checkpoint``; strict (one-line error) on resume."""
-        if not self._resuming:
-            return super().load_checkpoint(filename, *args, **kwargs)
-        kwargs['strict'] = True
-        try:
-            return super().load_checkpoint(filename, *args, **kwargs)
-        except RuntimeError as error:
-            if 'do not match exactly' not in str(error):
-                raise
-            raise TrainingSetupError(
-                f'Cannot resume from {filename}: the config\'s model differs '
-                f'from the checkpoint\'s ({model_mismatch(error)}). Resume '
-                'with the config that wrote it, or start a new run from its '
-                'weights with load_from.') from None
+    def test(self) -> dict:
+        """``Runner.test``, refusing a checkpoint of another model (one
+        line naming checkpoint, config and the first mismatches)."""
+        with self._strict_loading('test'):
+            return super().test()
+
+    def load_checkpoint(self, filename: str, map_location='cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):
+        """``Runner.load_checkpoint``; on resume and test the weights must
+        fit the model (:mod:`m2hen_mmaction.engine.checkpoints`), else
+        :class:`TrainingSetupError`. ``load_from`` for training (e.g. a
+        backbone-only initialisation) stays mmengine's non-strict load."""
+        if self._strict_purpose is None:
+            return super().load_checkpoint(filename, map_location, strict,
+                                           revise_keys)
+        checkpoint = read_checkpoint(filename, map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        state = self._fitting_state_dict(model, checkpoint, filename)
+        model.load_state_dict(state, strict=False)  # allow-listed keys only
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def _fitting_state_dict(self, model, checkpoint: dict,
+                            filename: str) -> dict:
+        refusal = RESUME_REFUSAL if self._strict_purpose == 'resume' \
+            else REFUSAL
+        return fitting_state_dict(model, checkpoint, filename,
+                                  _config_name(self.cfg), refusal,
+                                  TrainingSetupError)
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args,

@@ -29,17 +29,22 @@ whose argmax is not OTHERS (the tail model claims the sample);
 ``gate='always'`` always adds them.
 
 α search (:func:`search_alphas`) runs on validation scores only; apply the
-result once to the test scores with :func:`apply`. Dumps are pickles:
-load only files you produced.
+result once to the test scores with :func:`apply`. Dumps are read with
+:func:`m2hen_mmaction.fileio.load_pickle`: plain data and tensors only, a
+dump that names any other global is refused and runs nothing. Bad dumps
+(missing, unreadable, of other samples or classes) raise
+:class:`~m2hen_mmaction.errors.InputError` with a one-line message.
 """
+import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import mmengine
 import numpy as np
 
 from .parts import OTHERS_LABEL, part_names
+from ..errors import InputError, MissingDataError
 from ..evaluation.metrics import accuracy_report, sample_label, sample_scores
+from ..fileio import PickleLoadError, load_pickle
 
 GATES = ('gated', 'always')
 NORMALIZATIONS = ('softmax', 'none')
@@ -114,7 +119,7 @@ def _choose_score_name(names: Sequence[str], wanted: Optional[str],
         return 'item'
     if len(names) == 1:
         return names[0]
-    raise ValueError(f'{source} holds several scores {list(names)}; choose '
+    raise InputError(f'{source} holds several scores {list(names)}; choose '
                      'one with score_name=')
 
 
@@ -125,30 +130,67 @@ def _sample_ids(samples: List[dict]) -> Optional[Tuple[str, ...]]:
     return None
 
 
-def load_dump(path: str, score_name: Optional[str] = None) -> DumpedScores:
+def read_dump_samples(path: str) -> List[dict]:
+    """The data samples of an MMAction2 ``--dump`` pickle, read safely.
+
+    Raises:
+        InputError: The file is missing, unreadable, names a global that is
+            not plain data, or is not a non-empty list of sample dicts.
+    """
+    if not osp.isfile(path):
+        raise MissingDataError(
+            f'Score dump {path} does not exist; write it with `mim test '
+            'm2hen_mmaction <config> <checkpoint> --dump <file>.pkl`.')
+    try:
+        samples = load_pickle(path)
+    except PickleLoadError as error:
+        raise InputError(str(error)) from None
+    if not (isinstance(samples, list) and samples
+            and all(isinstance(sample, dict) for sample in samples)):
+        raise InputError(f'{path} is not an MMAction2 --dump file (a '
+                         'non-empty list of data samples); write it with '
+                         '`mim test ... --dump <file>.pkl`')
+    return samples
+
+
+def _streams_and_labels(path: str, samples: List[dict]
+                        ) -> Tuple[List[Dict[str, np.ndarray]], List[int]]:
+    """Score streams and labels of each sample; InputError naming ``path``
+    if the samples are not a dump's."""
+    try:
+        return ([sample_scores(sample) for sample in samples],
+                [sample_label(sample) for sample in samples])
+    except (KeyError, ValueError, TypeError) as error:
+        raise InputError(f'{path} is not an MMAction2 --dump file: '
+                         f'{str(error).strip(chr(39))}') from None
+
+
+def load_dump(path: str, score_name: Optional[str] = None,
+              samples: Optional[List[dict]] = None) -> DumpedScores:
     """Read an MMAction2 ``--dump`` pickle.
 
     Args:
         path (str): The ``.pkl`` written by ``tools/test.py --dump``.
         score_name (str, optional): Which score stream to read; defaults to
             ``'item'`` (or the only one).
+        samples (list[dict], optional): The file's samples if already read
+            with :func:`read_dump_samples`.
 
     Returns:
         DumpedScores: Scores (N, C), labels (N,) and ids.
     """
-    samples = mmengine.load(path)
-    if not isinstance(samples, list) or not samples:
-        raise ValueError(f'{path} is not an MMAction2 --dump file (a '
-                         'non-empty list of data samples)')
-    streams = [sample_scores(sample) for sample in samples]
+    if samples is None:
+        samples = read_dump_samples(path)
+    streams, labels = _streams_and_labels(path, samples)
     name = _choose_score_name(list(streams[0]), score_name, path)
     widths = {stream[name].shape[0] for stream in streams}
     if len(widths) != 1:
-        raise ValueError(f'{path}: samples have different numbers of class '
-                         f'scores {sorted(widths)}')
+        raise InputError(f'{path}: samples have different numbers of class '
+                         f'scores {sorted(widths)}; dump one model\'s '
+                         'test run per file')
     return DumpedScores(
         scores=np.stack([stream[name] for stream in streams]),
-        labels=np.array([sample_label(s) for s in samples], dtype=np.int64),
+        labels=np.array(labels, dtype=np.int64),
         sample_ids=_sample_ids(samples),
         source=path)
 
@@ -163,10 +205,11 @@ def load_fused_dump(path: str, normalize: str = 'softmax') -> DumpedScores:
         path (str): The ``.pkl`` written by ``tools/test.py --dump``.
         normalize (str): How streams become probabilities before averaging.
     """
-    names = list(sample_scores(mmengine.load(path)[0]))
+    samples = read_dump_samples(path)
+    names = list(_streams_and_labels(path, samples[:1])[0][0])
     if 'item' in names or len(names) == 1:
-        return load_dump(path)
-    dumps = [load_dump(path, name) for name in names]
+        return load_dump(path, samples=samples)
+    dumps = [load_dump(path, name, samples) for name in names]
     fused = combine_models(dumps, np.arange(dumps[0].scores.shape[1]),
                            name=path, normalize=normalize)
     return DumpedScores(fused.scores / len(dumps), fused.labels,
@@ -176,7 +219,7 @@ def load_fused_dump(path: str, normalize: str = 'softmax') -> DumpedScores:
 def to_probabilities(scores: np.ndarray, normalize: str) -> np.ndarray:
     """Bring scores (N, C) to probabilities (see module doc)."""
     if normalize not in NORMALIZATIONS:
-        raise ValueError(f'normalize must be one of {NORMALIZATIONS}, got '
+        raise InputError(f'normalize must be one of {NORMALIZATIONS}, got '
                          f'{normalize!r}')
     if normalize == 'none':
         return scores
@@ -203,11 +246,11 @@ def _same_ids(ids_a: Optional[Sequence[str]],
 def _check_same_samples(name: str, reference: str, ref_ids, ids,
                         ref_count: int, count: int) -> None:
     if count != ref_count:
-        raise ValueError(f'{name} has {count} samples but {reference} has '
+        raise InputError(f'{name} has {count} samples but {reference} has '
                          f'{ref_count}; test every model on the same split')
     mismatch = _same_ids(ref_ids, ids)
     if mismatch is not None:
-        raise ValueError(
+        raise InputError(
             f'sample {mismatch} is "{ids[mismatch]}" in {name} but '
             f'"{ref_ids[mismatch]}" in {reference}; dumps must list the '
             'same samples in the same order')
@@ -229,20 +272,20 @@ def combine_models(dumps: Sequence[DumpedScores],
         TrainsetScores: Summed scores and the shared labels/ids.
     """
     if not dumps:
-        raise ValueError(f'{name} has no model scores; give at least one '
+        raise InputError(f'{name} has no model scores; give at least one '
                          'dump per trainset')
     label_map = np.asarray(label_map, dtype=np.int64)
     first = dumps[0]
     for dump in dumps:
         if dump.scores.shape[1] != len(label_map):
-            raise ValueError(
+            raise InputError(
                 f'{dump.source} scores {dump.scores.shape[1]} classes but '
                 f'the label map of {name} has {len(label_map)}; is it the '
                 'right trainset?')
         outside = np.flatnonzero((dump.labels < 0)
                                  | (dump.labels >= len(label_map)))
         if outside.size:
-            raise ValueError(
+            raise InputError(
                 f'sample {outside[0]} of {dump.source} has label '
                 f'{dump.labels[outside[0]]}, outside the {len(label_map)} '
                 f'classes of {name}; test each model on its own trainset')
@@ -251,7 +294,7 @@ def combine_models(dumps: Sequence[DumpedScores],
                             len(dump.labels))
         if not np.array_equal(dump.labels, first.labels):
             index = int(np.flatnonzero(dump.labels != first.labels)[0])
-            raise ValueError(
+            raise InputError(
                 f'sample {index} has label {dump.labels[index]} in '
                 f'{dump.source} but {first.labels[index]} in {first.source}'
                 '; dumps must list the same samples in the same order')
@@ -285,7 +328,7 @@ def map_to_primary(scores: np.ndarray, label_map: np.ndarray,
         np.ndarray: Shape (N, C); classes outside the trainset get 0.
     """
     if gate not in GATES:
-        raise ValueError(f'gate must be one of {GATES}, got {gate!r}')
+        raise InputError(f'gate must be one of {GATES}, got {gate!r}')
     is_others = label_map == OTHERS_LABEL
     local = np.flatnonzero(~is_others)
     contribution = scores[:, local]
@@ -299,10 +342,10 @@ def map_to_primary(scores: np.ndarray, label_map: np.ndarray,
 
 def _primary_trainset(trainsets: Sequence[TrainsetScores]) -> int:
     if not trainsets:
-        raise ValueError('no trainsets given')
+        raise InputError('no trainsets given')
     primary = [i for i, ts in enumerate(trainsets) if ts.is_primary]
     if len(primary) != 1:
-        raise ValueError(
+        raise InputError(
             f'exactly one primary trainset (all classes, no OTHERS) is '
             f'needed, found {len(primary)} among '
             f'{[ts.name for ts in trainsets]}; pass every trainset 1..N')
@@ -313,7 +356,7 @@ def _check_label_map(trainset: TrainsetScores, num_primary: int) -> None:
     kept = trainset.label_map[trainset.label_map != OTHERS_LABEL]
     if (kept.min(initial=0) < 0 or kept.max(initial=0) >= num_primary
             or len(np.unique(kept)) != len(kept)):
-        raise ValueError(
+        raise InputError(
             f'label map of {trainset.name} must hold distinct primary '
             f'labels in 0..{num_primary - 1} or {OTHERS_LABEL} (OTHERS), '
             f'got {trainset.label_map.tolist()}')
@@ -355,7 +398,7 @@ def aligned_primary_labels(trainsets: Sequence[TrainsetScores]) -> np.ndarray:
         wrong = np.flatnonzero(expected != trainset.labels)
         if wrong.size:
             index = int(wrong[0])
-            raise ValueError(
+            raise InputError(
                 f'sample {index}: {trainset.name} has local label '
                 f'{trainset.labels[index]} but primary label '
                 f'{primary.labels[index]} maps to {expected[index]}; the '
@@ -378,7 +421,7 @@ def fuse(trainsets: Sequence[TrainsetScores],
         np.ndarray: Fused primary scores, shape (N, C).
     """
     if len(alphas) != len(trainsets):
-        raise ValueError(f'{len(alphas)} alphas for {len(trainsets)} '
+        raise InputError(f'{len(alphas)} alphas for {len(trainsets)} '
                          'trainsets; give one alpha per trainset')
     num_primary = len(trainsets[_primary_trainset(trainsets)].label_map)
     return sum(alpha * map_to_primary(ts.scores, ts.label_map, num_primary,
@@ -446,7 +489,7 @@ def search_alphas(val_trainsets: Sequence[TrainsetScores],
     ]
     objectives = list(accuracy_report(mapped[primary], labels))
     if objective not in objectives:
-        raise ValueError(f'unknown objective {objective!r}; use one of '
+        raise InputError(f'unknown objective {objective!r}; use one of '
                          f'{objectives}')
 
     def score(alphas: np.ndarray) -> float:

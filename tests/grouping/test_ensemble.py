@@ -1,10 +1,7 @@
 import numpy as np
 import pytest
-import torch
-from mmaction.structures import ActionDataSample
-from mmengine.evaluator import DumpResults, Evaluator
-from mmengine.structures import LabelData
 
+from conftest import write_score_dump
 from m2hen_mmaction.grouping import ensemble
 from m2hen_mmaction.grouping.parts import build_trainset, split_parts
 
@@ -27,17 +24,7 @@ IDS = ['subject1/clip_x', 'subject2/clip_y']
 
 def _dump(path, scores, labels, ids=IDS, stream='item'):
     """Write scores as MMAction2's ``tools/test.py --dump`` does."""
-    samples = []
-    for score, label, sample_id in zip(scores, labels, ids):
-        sample = ActionDataSample().set_gt_labels(label)
-        sample.pred_scores = LabelData(
-            **{stream: torch.tensor(score, dtype=torch.float32)})
-        sample.set_metainfo(dict(frame_dir=sample_id))
-        samples.append(sample)
-    evaluator = Evaluator([DumpResults(out_file_path=str(path))])
-    evaluator.process(samples)
-    evaluator.evaluate(len(samples))
-    return str(path)
+    return write_score_dump(path, scores, labels, ids, stream)
 
 
 def _trainsets(tmp_path, tail_scores=TAIL_SCORES, tail_labels=TAIL_LABELS,

@@ -13,10 +13,19 @@ from mmcv.transforms import Compose
 from mmengine import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
 
+import m2hen_mmaction  # noqa: F401  (registers our models)
 from m2hen_mmaction.datasets.transforms.joint_to_bone_layout import \
     bone_parents
 from m2hen_mmaction.skeleton import get_layout
+
+
+@pytest.fixture(autouse=True, scope='module')
+def mmaction_scope():
+    """Builds resolve in MMAction2's registries (no session-wide scope)."""
+    init_default_scope('mmaction')
+
 
 CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
                    'models')
@@ -186,6 +195,21 @@ def test_nan_input_error_names_the_sample():
         build_small()(x, data_samples, mode='loss')
     with pytest.raises(ValueError, match='Samples #1 of the batch hold NaN'):
         build_small()(x, mode='tensor')
+
+
+def test_finite_scan_runs_once_per_step_in_the_recognizer():
+    """EHCT scans its 6-D input once (one host sync); its backbone skips
+    the same scan, which still guards the backbone built on its own."""
+    model = build_small()
+    assert model.backbone.check_finite is False
+    x = inputs(batch=2)
+    x[0, 0, 0, 1, 4, 2] = float('inf')
+    with pytest.raises(ValueError, match='Samples #0 of the batch hold NaN'):
+        model(x, mode='tensor')
+    backbone = MODELS.build(small_model_cfg()['backbone'])
+    assert backbone.check_finite
+    with pytest.raises(ValueError, match=r'Samples \[0\] of the batch'):
+        backbone(x[:, 0])
 
 
 def test_five_dim_input_asks_for_gcn_formatting():

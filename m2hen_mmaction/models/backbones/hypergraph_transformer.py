@@ -326,6 +326,9 @@ class HypergraphTransformer(BaseModule):
         attn_chunk_size (int, optional): Frames (of N * M * T) per attention
             call. Defaults to None (all at once). Neither option changes the
             result; see the module docstring for memory numbers.
+        check_finite (bool): Raise on NaN/Inf input (one host sync per
+            call). Defaults to True; :class:`EHCT` turns it off as it checks
+            its inputs itself.
         init_cfg (dict, optional): Initialization config.
 
     Inputs must be finite: a NaN/Inf sample raises ``ValueError`` (replace
@@ -357,8 +360,10 @@ class HypergraphTransformer(BaseModule):
                  out_indices: Sequence[int] = (-1, ),
                  with_cp: bool = False,
                  attn_chunk_size: Optional[int] = None,
+                 check_finite: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.check_finite = check_finite
         self.layout = get_layout(layout)
         self.in_channels = in_channels
         self.num_person = num_person
@@ -432,7 +437,7 @@ class HypergraphTransformer(BaseModule):
                 f'Input has {channels} channels per joint but in_channels='
                 f'{self.in_channels}: (x, y, score) needs 3 (keep '
                 'keypoint_score, e.g. via GenSkeFeat), or set in_channels.')
-        bad = nonfinite_samples(x)
+        bad = nonfinite_samples(x) if self.check_finite else []
         if bad:
             raise ValueError(
                 f'Samples {bad} of the batch hold NaN/Inf keypoints: replace '

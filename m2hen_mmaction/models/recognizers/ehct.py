@@ -28,11 +28,15 @@ class EHCT(RecognizerGCN):
 
     On top of :class:`RecognizerGCN` it checks, when built, that the
     backbone gives :class:`EHCTHead` the two feature maps it needs, and, on
-    every forward, that inputs are 6-D and finite, naming the bad samples.
+    every forward, that inputs are 6-D and finite, naming the bad samples:
+    one finite scan (one host sync) per step, so it turns off the
+    backbone's own (``check_finite``).
     """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if hasattr(self.backbone, 'check_finite'):
+            self.backbone.check_finite = False
         out_indices = getattr(self.backbone, 'out_indices', None)
         if isinstance(getattr(self, 'cls_head', None), EHCTHead) and (
                 out_indices is None or len(out_indices) != 2):
