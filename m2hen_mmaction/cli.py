@@ -10,6 +10,7 @@ from m2hen_mmaction.errors import InputError
 
 Handler = Callable[[argparse.Namespace], int]
 DEMO_EPOCHS = 3
+DEFAULT_EXPERIMENT = 'configs/experiments/table1_migsynth.py'
 COMMANDS: Dict[str, Handler] = {}
 
 
@@ -72,7 +73,7 @@ def _add_split(sub) -> None:
 
 @command('split')
 def run_split(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.experiments.runner import train_class_counts
+    from m2hen_mmaction.experiments.experiment import train_class_counts
     from m2hen_mmaction.grouping.parts import (build_trainset,
                                                        default_others_size,
                                                        part_names, split_parts)
@@ -105,6 +106,10 @@ def _add_ensemble(sub) -> None:
     p.add_argument('--alphas', type=float, nargs='+',
                    help='fixed alphas (instead of --val), one per trainset')
     p.add_argument('--gate', choices=('gated', 'always'), default='gated')
+    p.add_argument('--fuse', choices=('logits', 'prob'), default='logits',
+                   help='add the dumped scores as they are (logits when '
+                   "dumped with model.cls_head.average_clips='score', as m2hen "
+                   'benchmark does) or as softmax probabilities')
     p.add_argument('--objective', choices=('mean1', 'top1'), default='mean1',
                    help='what the alpha search maximises on val '
                    '(class-average accuracy by default, as m2hen benchmark)')
@@ -142,9 +147,10 @@ def run_ensemble(args: argparse.Namespace) -> int:
     import mmengine
 
     from m2hen_mmaction.grouping import ensemble
-    from m2hen_mmaction.experiments.runner import group_parts
-    from m2hen_mmaction.grouping.parts import build_trainset
-    parts = group_parts(args.ann_file)
+    from m2hen_mmaction.experiments.experiment import (NORMALIZE,
+                                                       train_class_counts)
+    from m2hen_mmaction.grouping.parts import build_trainset, split_parts
+    parts = split_parts(train_class_counts(args.ann_file))
 
     def load(items: List[str], option: str):
         dumps_by_trainset = _parse_trainset_dumps(items, option)
@@ -152,8 +158,8 @@ def run_ensemble(args: argparse.Namespace) -> int:
         return [
             ensemble.load_trainset(
                 paths, build_trainset(parts, index).label_map,
-                f'trainset{index}') for index, paths in
-            dumps_by_trainset.items()
+                f'trainset{index}', normalize=NORMALIZE[args.fuse])
+            for index, paths in dumps_by_trainset.items()
         ]
 
     if args.val:
@@ -176,26 +182,55 @@ def run_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_benchmark(sub, name: str, help_text: str, epochs: int,
-                   num_clips: List[int]) -> argparse.ArgumentParser:
+def _add_benchmark(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     from mmengine.config import DictAction
     p = sub.add_parser(name, help=help_text)
-    p.add_argument('--name', default=name, help='work_dirs/<name>')
-    p.add_argument('--ann-file', default='data/migsynth/migsynth.pkl')
-    p.add_argument('--epochs', type=int, default=epochs)
-    p.add_argument('--num-clips', type=int, nargs='+', default=num_clips,
+    p.add_argument('--name', help='work_dirs/<name> (default: the '
+                   "experiment's name)")
+    p.add_argument('--ann-file', help="the experiment's data (a PoseDataset "
+                   'pickle with classes.txt beside it)')
+    p.add_argument('--epochs', type=int,
+                   help='training epochs of every model')
+    p.add_argument('--num-clips', type=int, nargs='+',
                    help='test NoC values')
-    p.add_argument('--val-num-clips', type=int, default=1,
+    p.add_argument('--val-num-clips', type=int,
                    help='NoC on val (where Eq. 5 alphas are searched)')
-    p.add_argument('--rows', nargs='+', help='Table 1 rows to run (methods)')
+    p.add_argument('--rows', nargs='+', help='rows to run (methods)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                   metavar='K=V', help='extra config overrides for every model')
+                   metavar='K=V', help='keys naming a field of the experiment '
+                   'file (rows, models, num_clips, fuse, ...) set it; other '
+                   "keys override every model's config")
     return p
+
+
+def _add_benchmark_command(sub) -> None:
+    p = _add_benchmark(sub, 'benchmark', 'train, test and score the rows of '
+                       'an experiment file (configs/experiments/)')
+    p.add_argument('experiment', nargs='?', default=DEFAULT_EXPERIMENT,
+                   help='experiment file (default: %(default)s)')
+    p.add_argument('--plan', action='store_true',
+                   help='print every run as mim/m2hen commands in dependency '
+                   'order and write them to <work_dir>/plan.sh; train nothing')
+    p.add_argument('--score-only', action='store_true',
+                   help='train nothing: score the rows whose runs finished, '
+                   'list the others')
+    cluster = p.add_argument_group('launcher (passed to every mim command '
+                                   'of --plan)')
+    cluster.add_argument('--launcher', choices=('none', 'pytorch', 'slurm'),
+                         default='none')
+    cluster.add_argument('--gpus', type=int)
+    cluster.add_argument('--gpus-per-node', type=int)
+    cluster.add_argument('--partition')
+    cluster.add_argument('--srun-args')
 
 
 def _add_demo(sub) -> None:
     p = _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU '
-                       'schedule', epochs=DEMO_EPOCHS, num_clips=[1, 3])
+                       'schedule')
+    p.set_defaults(name='demo', epochs=DEMO_EPOCHS, num_clips=[1, 3],
+                   experiment=DEFAULT_EXPERIMENT, plan=False,
+                   score_only=False, launcher='none', gpus=None,
+                   gpus_per_node=None, partition=None, srun_args=None)
     synth = p.add_argument_group('MiG-Synth build (as `m2hen synth`)')
     synth.add_argument('--seed', type=int, default=0)
     synth.add_argument('--synth-clips', type=int, default=800)
@@ -203,24 +238,43 @@ def _add_demo(sub) -> None:
     synth.add_argument('--synth-subjects', type=int, default=18)
 
 
-def _settings(args: argparse.Namespace):
-    from m2hen_mmaction.experiments.runner import BenchmarkSettings
-    return BenchmarkSettings(
-        name=args.name, ann_file=args.ann_file,
-        epochs=args.epochs, num_clips=tuple(args.num_clips),
-        val_num_clips=args.val_num_clips,
-        rows=tuple(args.rows) if args.rows else None,
-        cfg_options=args.cfg_options)
+def _experiment_options(args: argparse.Namespace) -> dict:
+    """``--cfg-options`` plus the options that name experiment fields."""
+    options = dict(args.cfg_options)
+    for field in ('name', 'ann_file', 'epochs', 'num_clips', 'val_num_clips'):
+        if getattr(args, field) is not None:
+            options[field] = getattr(args, field)
+    return options
+
+
+def _launcher(args: argparse.Namespace):
+    from m2hen_mmaction.experiments.plan import Launcher
+    launcher = Launcher(args.launcher, args.gpus, args.gpus_per_node,
+                        args.partition, args.srun_args)
+    launcher.arguments()  # checks the combination
+    if launcher.launcher != 'none' and not args.plan:
+        raise InputError('--launcher applies to the commands of --plan; '
+                         'without --plan models train in this process')
+    return launcher
 
 
 @command('benchmark')
 def run_benchmark_command(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.experiments.runner import run_benchmark
-    from m2hen_mmaction.experiments.report import table1_markdown, write_report
-    settings = _settings(args)
-    results = run_benchmark(settings)
+    from m2hen_mmaction.experiments.experiment import (load_experiment,
+                                                       select_rows)
+    from m2hen_mmaction.experiments.report import (table1_markdown,
+                                                   write_report)
+    from m2hen_mmaction.experiments.runner import run_experiment
+    launcher = _launcher(args)
+    exp = load_experiment(args.experiment, _experiment_options(args))
+    select_rows(exp, args.rows)
+    if args.plan:
+        from m2hen_mmaction.experiments.plan import print_plan
+        print(print_plan(exp, launcher), end='')
+        return 0
+    results = run_experiment(exp, train=not args.score_only)
     print(table1_markdown(results))
-    print(f'Report: {write_report(settings.work_dir)}')
+    print(f'Report: {write_report(exp.work_dir)}')
     return 0
 
 
@@ -229,7 +283,8 @@ def run_demo(args: argparse.Namespace) -> int:
     import os.path as osp
 
     from m2hen_mmaction.data.migsynth.generate import build_migsynth
-    build_migsynth(osp.dirname(args.ann_file), seed=args.seed,
+    ann_file = args.ann_file or 'data/migsynth/migsynth.pkl'
+    build_migsynth(osp.dirname(ann_file), seed=args.seed,
                    num_clips=args.synth_clips, num_frames=args.synth_frames,
                    num_subjects=args.synth_subjects)
     return run_benchmark_command(args)
@@ -504,8 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tool(sub, 'test')
     _add_split(sub)
     _add_ensemble(sub)
-    _add_benchmark(sub, 'benchmark', 'train and test the rows of Table 1',
-                   epochs=12, num_clips=[1, 10])
+    _add_benchmark_command(sub)
     _add_demo(sub)
     _add_report(sub)
     _add_merge_init(sub)

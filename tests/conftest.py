@@ -80,7 +80,7 @@ def load_cfg(small_migsynth, tmp_path):
     work dir in ``tmp_path``: ``load_cfg('posec3d/x_smoke.py', **options)``."""
     from mmengine.config import Config
 
-    from m2hen_mmaction.experiments.runner import point_config_at_data
+    from m2hen_mmaction.experiments.experiment import point_config_at_data
 
     def load(relative: str, **options):
         cfg = Config.fromfile(config_path(relative))

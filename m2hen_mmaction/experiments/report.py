@@ -54,8 +54,47 @@ def table1_markdown(results: Dict) -> str:
             f"| {r['method']} | {r['modality']} | {r['num_clips']} | "
             f"{_pct(r['top1'])} | {_pct(r.get('top5'))} | "
             f"{_pct(r['mean1'])} | {r['num_params'] / 1e6:.2f} | "
-            f"{r['train_seconds']:.0f} |")
+            f"{_seconds(r['train_seconds'])} |")
     return '\n'.join(lines)
+
+
+def _seconds(value: Optional[float]) -> str:
+    """Train time; '–' for runs trained elsewhere (the --plan commands)."""
+    return '–' if value is None else f'{value:.0f}'
+
+
+def rows_markdown(results: Dict) -> str:
+    """Each row's runs, their configs and model size; rows not scored."""
+    lines = ['| Method | Modality | Runs | Configs | Params (M) |',
+             '|---|---|---|---|---|']
+    seen = set()
+    for r in results['rows']:
+        if (r['method'], r['modality']) in seen:
+            continue
+        seen.add((r['method'], r['modality']))
+        configs = '<br>'.join(f'`{c}`' for c in r['configs'])
+        lines.append(f"| {r['method']} | {r['modality']} | "
+                     f"{', '.join(r['models'])} | {configs} | "
+                     f"{r['num_params'] / 1e6:.2f} |")
+    for r in results['missing_rows']:
+        lines.append(f"| {r['method']} | {r['modality']} | not scored: "
+                     f"runs {', '.join(r['runs'])} have not finished | | |")
+    return '\n'.join(lines)
+
+
+def settings_markdown(settings: Dict) -> str:
+    """How the numbers were made: Eq. 5's fusion and every override."""
+    fusion = {'logits': 'logits (clip-averaged, pre-softmax) of M3CN_i + '
+              'EHCT_i summed, as the paper writes Eq. 5',
+              'prob': 'softmax probabilities of each model summed'}
+    options = ' '.join(f'`{k}={v}`' for k, v in
+                       settings['cfg_options'].items()) or 'none'
+    return (f"Experiment `{settings['experiment_file']}`. Eq. 5 fuses "
+            f"{fusion[settings['fuse']]}; gate `{settings['gate']}`, α "
+            f"searched on {settings['val_split']} (NoC "
+            f"{settings['val_num_clips']}) for "
+            f"`{settings['alpha_objective']}` over {settings['alpha_grid']}. "
+            f'--cfg-options used: {options}.')
 
 
 def paper_table_markdown() -> str:
@@ -91,7 +130,9 @@ def claim_checks(results: Dict) -> List[str]:
     if hge:
         singles = [r for r in rows.values() if len(r['alphas']) == 1
                    and r['method'] not in (HGE_ROW, FINAL_ROW)]
-        state('The EHCT ensemble beats the best single model', hge, singles)
+        if singles:
+            state('The EHCT ensemble beats the best single model', hge,
+                  singles)
     if hge and final:
         state('Group training raises class-average accuracy', final, [hge],
               key='mean1')
@@ -123,6 +164,12 @@ def plot_accuracy_vs_frequency(per_class: Dict[str, np.ndarray],
     figure.savefig(path, dpi=100)
 
 
+def _epochs(epochs: Optional[int]) -> str:
+    if epochs is None:
+        return "Every model trained on its config's own schedule"
+    return f'Every model trained {epochs} epochs'
+
+
 def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
     """Write ``<work_dir>/report.md`` (+ PNGs); return its path."""
     results = mmengine.load(osp.join(work_dir, 'results.json'))
@@ -130,12 +177,11 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
     counts = results['class_counts']
     names = read_classes_file(ann_file) or [str(i) for i in range(len(counts))]
     num_clips = max(results['settings']['num_clips'])
-    labels = np.load(labels_file(work_dir, num_clips))
     rows = _rows_at(results, num_clips)
     confusions = {
         method: confusion_matrix(
             np.load(scores_file(work_dir, method, num_clips)).argmax(1),
-            labels, len(counts))
+            np.load(labels_file(work_dir, num_clips)), len(counts))
         for method in (BASELINE_ROW, HGE_ROW, FINAL_ROW)
         if _find(rows, method)
     }
@@ -161,9 +207,11 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
         f"# M2HEN benchmark: {settings['name']}",
         f"Data `{ann_file}`; {len(counts)} classes, train counts "
         f'{max(counts)} (head) to {min(counts)} (tail); parts {parts}. '
-        f"Every model trained {settings['epochs']} epochs; test NoC "
+        f"{_epochs(settings['epochs'])}; test NoC "
         f"{settings['num_clips']}. Wall time {results['wall_seconds']:.0f} s.",
+        settings_markdown(settings),
         '## Table 1 (measured here)', table1_markdown(results),
+        '## Rows: runs, configs, model size', rows_markdown(results),
         '## The paper\'s claims on this data', '\n'.join(
             claim_checks(results)),
         '## Paper Table 1 (iMiGUE, for reference; not comparable)',

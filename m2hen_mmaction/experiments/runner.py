@@ -1,21 +1,26 @@
-"""Paper Table 1 on one dataset and one schedule: train, test, ensemble.
+"""Run an experiment file in this process: train, test dumps, score rows.
 
-``m2hen benchmark`` (and ``make demo``) trains every model of Table 1 with
-mmengine's ``Runner`` (in this process: no start-up cost per model), tests
-it on val and test at each number of clips (NoC), dumps the scores as
-``tools/test.py --dump`` does, then scores single models, the EHCT ensemble
+``m2hen benchmark <experiment>`` (and ``make demo``) trains every run of
+:func:`~.experiment.plan_models` that has not finished, with mmengine's
+``Runner`` in this process (no start-up cost per model), builds merge-inits,
+tests each model on val and test at each number of clips (NoC) and dumps
+the clip-averaged logits (``average_clips='score'``) as
+``tools/test.py --dump`` does; then scores single models, the EHCT ensemble
 (HgE) and group training (GpT, Eq. 5 with α searched on val and applied once
 to test).
 
-A finished model leaves ``<work_dir>/<model>/done.json``; a rerun reuses it,
-so an interrupted benchmark resumes where it stopped.
+A run's resolved config is written to ``<work_dir>/configs/<run>.py`` before
+it starts; once trained and tested, its folder gets ``done.json`` (the resolved config,
+checkpoint, train time, parameters). Runs made by the commands of
+``--plan`` (``mim train``/``mim test``) are recognised by their resolved
+config, checkpoint and dumps. A finished run is reused only if its
+config equals the one now asked for; otherwise :class:`InputError` says
+which setting differs, before anything is trained.
 """
-import copy
 import os
 import os.path as osp
 import re
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmengine
@@ -23,324 +28,299 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.evaluator import Evaluator
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, load_checkpoint
 
 from mmaction.registry import MODELS
+from mmaction.utils import register_all_modules
 
-from ..datasets.data_check import missing_data
-from ..errors import InputError, MissingDataError
+from ..compat import safe_load_checkpoint
+from ..errors import InputError
 from ..grouping import ensemble
-from ..datasets.micro_gesture_dataset import read_classes_file
-from ..datasets.part_grouped_dataset import (class_counts,
-                                            load_split_annotations)
-from ..grouping.parts import build_trainset, split_parts
+from ..grouping.parts import build_trainset
+from .experiment import (NORMALIZE, ModelRun, check_data, comparable,
+                         first_difference, group_parts, innermost_dataset,
+                         merge_path,
+                         plan_models, resolve_config, row_models, run_dir,
+                         train_class_counts, trainset_key)
 
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-# The shipped configs, as installed for mim (a link to configs/ in a
-# develop install, a copy in a wheel).
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
-                       'configs')
+DONE = 'done.json'
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model to train and test.
-
-    Args:
-        key (str): Folder name under the benchmark's work dir.
-        config (str): Config path, relative to ``configs/``.
-        trainset (int, optional): Group trainset ``i`` (PartGroupedPoseDataset
-            with ``num_parts_used=i``); None trains on all classes.
-    """
-    key: str
-    config: str
-    trainset: Optional[int] = None
+def dump_path(work_dir: str, split: str, num_clips: int) -> str:
+    """Where a run's scores on ``split`` at ``num_clips`` are dumped."""
+    return osp.join(work_dir, f'{split}_noc{num_clips}.pkl')
 
 
-@dataclass(frozen=True)
-class RowSpec:
-    """One row of Table 1.
-
-    Args:
-        method (str): Row label, e.g. ``'ResNet3D (PoseC3D)'``.
-        modality (str): ``'RGB'``, ``'pose'``, ``'RGB+pose'``, ...
-        models (tuple[str]): Keys of the models whose scores are summed.
-        group_training (bool): Fuse the models' group trainsets by Eq. 5.
-    """
-    method: str
-    modality: str
-    models: Tuple[str, ...]
-    group_training: bool = False
+def test_splits(exp: Config) -> List[Tuple[str, int]]:
+    """(split, NoC) pairs each model is tested on: val (for the α search),
+    then test at every NoC."""
+    return [(exp.val_split, exp.val_num_clips)] + [
+        ('test', k) for k in exp.num_clips]
 
 
-@dataclass
-class BenchmarkSettings:
-    """What to run and how long.
-
-    Args:
-        name (str): Work dir name (``work_dirs/<name>``).
-        ann_file (str): PoseDataset pickle (with ``classes.txt`` beside it).
-        video_root (str, optional): Folder of ``<frame_dir>.mp4`` clips;
-            defaults to ``videos/`` beside ``ann_file``.
-        epochs (int): Training epochs of every model.
-        num_clips (tuple[int]): Test NoC values.
-        val_num_clips (int): NoC on val, where Eq. 5's alphas are searched.
-        alpha_objective (str): What the α search maximises on val:
-            ``'mean1'`` (class-average accuracy, what group training is
-            for; default) or ``'top1'``.
-        rows (tuple[str], optional): Row methods to run; None runs all.
-        cfg_options (dict): Extra config overrides for every model.
-        work_root (str): Parent of the work dir.
-    """
-    name: str = 'benchmark'
-    ann_file: str = 'data/migsynth/migsynth.pkl'
-    video_root: Optional[str] = None
-    epochs: int = 12
-    num_clips: Tuple[int, ...] = (1, 10)
-    val_num_clips: int = 1
-    alpha_objective: str = 'mean1'
-    rows: Optional[Tuple[str, ...]] = None
-    cfg_options: Dict[str, str] = field(default_factory=dict)
-    work_root: str = 'work_dirs'
-
-    @property
-    def work_dir(self) -> str:
-        return osp.join(self.work_root, self.name)
+def _dataset_key(loader: Dict, prefix: str) -> str:
+    """Dotted path of the loader's innermost dataset."""
+    dataset = loader['dataset']
+    prefix += '.dataset'
+    while 'dataset' in dataset:
+        dataset, prefix = dataset['dataset'], prefix + '.dataset'
+    return prefix
 
 
-MIGSYNTH_MODELS = {
-    spec.key: spec
-    for spec in [
-        ModelSpec('posec3d_rgb', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
-                  '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('posec3d_pose', 'posec3d/posec3d_resnet3d-slowonly-tiny_'
-                  '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('posec3d_rgbpose', 'posec3d/posec3d_rgbposeconv3d-tiny_'
-                  '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('m3cn_rgb', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
-                  '1xb16-u4-12e_migsynth-rgb.py'),
-        ModelSpec('m3cn_pose', 'm3cn/m3cn_res2net3d-slowonly-tiny_'
-                  '1xb16-u16-12e_migsynth-pose.py'),
-        ModelSpec('m3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-tiny_'
-                  '1xb16-u4u16-12e_migsynth-rgbpose.py'),
-        ModelSpec('ehct', 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
-                  'migsynth-skeleton.py'),
-    ]
-}
-TABLE1_ROWS = (
-    RowSpec('ResNet3D', 'RGB', ('posec3d_rgb', )),
-    RowSpec('ResNet3D', 'pose', ('posec3d_pose', )),
-    RowSpec('ResNet3D (PoseC3D)', 'RGB+pose', ('posec3d_rgbpose', )),
-    RowSpec('Res2Net3D', 'RGB', ('m3cn_rgb', )),
-    RowSpec('Res2Net3D', 'pose', ('m3cn_pose', )),
-    RowSpec('Res2Net3D (M3CN)', 'RGB+pose', ('m3cn_rgbpose', )),
-    RowSpec('EHCT', 'skeleton', ('ehct', )),
-    RowSpec('M3CN + EHCT (HgE)', 'RGB+pose+skeleton',
-            ('m3cn_rgbpose', 'ehct')),
-    RowSpec('+ group training (GpT)', 'RGB+pose+skeleton',
-            ('m3cn_rgbpose', 'ehct'), group_training=True),
-)
-
-
-def group_parts(ann_file: str) -> List[List[int]]:
-    """Parts A–D (head first) of the pickle's train split."""
-    return split_parts(train_class_counts(ann_file))
-
-
-def trainset_key(model_key: str, index: int, num_parts: int) -> str:
-    """Work-dir key of ``model_key`` trained on Trainset_``index``; the
-    primary trainset (``index == num_parts``: all classes) is the model
-    itself."""
-    return model_key if index == num_parts else f'{model_key}_trainset{index}'
-
-
-def model_cfg_options(spec: ModelSpec, settings: BenchmarkSettings,
-                      parts: Sequence[Sequence[int]]) -> Dict:
-    """Config overrides that point a config at the benchmark's data and
-    schedule (and at a group trainset when ``spec.trainset`` is set)."""
-    options = {
-        'train_cfg.max_epochs': settings.epochs,
-        # Validate once, after the last epoch: the scores that count are
-        # dumped on val and test afterwards.
-        'train_cfg.val_interval': settings.epochs,
-        'default_hooks.checkpoint.max_keep_ckpts': 1,
-    }
-    for loader in LOADERS:
-        if spec.trainset is not None:
-            options[f'{loader}.dataset.type'] = 'PartGroupedPoseDataset'
-            options[f'{loader}.dataset.num_parts_used'] = spec.trainset
-    if spec.trainset is not None:
-        trainset = build_trainset([list(p) for p in parts], spec.trainset)
-        options['model.cls_head.num_classes'] = trainset.num_classes
-    options.update(settings.cfg_options)
+def test_options(cfg: Config, split: str, num_clips: int) -> Dict:
+    """``--cfg-options`` that test ``cfg`` on ``split`` with ``num_clips``
+    clips and dump clip-averaged logits."""
+    prefix = _dataset_key(cfg.test_dataloader, 'test_dataloader')
+    pipeline = innermost_dataset(cfg.test_dataloader).pipeline
+    samplers = [i for i, t in enumerate(pipeline)
+                if t['type'].endswith('SampleFrames')]
+    if not samplers:
+        raise InputError(f'{cfg.filename}: the test pipeline has no '
+                         '*SampleFrames transform whose num_clips could be '
+                         'set')
+    options = {f'{prefix}.split': split,
+               'model.cls_head.average_clips': 'score'}
+    options.update({f'{prefix}.pipeline.{i}.num_clips': num_clips
+                    for i in samplers})
     return options
 
 
-def point_config_at_data(cfg: Config, ann_file: str,
-                         video_root: Optional[str] = None) -> None:
-    """Make every data loader of ``cfg`` read ``ann_file``, and RGB clips
-    from ``video_root`` (default: ``videos/`` beside ``ann_file``) where the
-    config reads RGB."""
-    video_root = video_root or osp.join(osp.dirname(ann_file), 'videos')
-    for loader in LOADERS:
-        dataset = cfg[loader].dataset
-        dataset.ann_file = ann_file
-        if 'data_prefix' in dataset:
-            dataset.data_prefix = dict(video=video_root)
-
-
-def load_config(spec: ModelSpec, options: Dict, settings: BenchmarkSettings,
-                stage: str) -> Config:
-    """The spec's config with ``options`` merged, reading RGB clips from
-    ``settings.video_root`` where it reads RGB, logging to its work dir."""
-    cfg = Config.fromfile(osp.join(CONFIG_ROOT, spec.config))
-    cfg.merge_from_dict(options)
-    point_config_at_data(cfg, settings.ann_file, settings.video_root)
-    for scheduler in cfg.param_scheduler:
-        if 'T_max' in scheduler:
-            scheduler.T_max = settings.epochs
-    cfg.work_dir = osp.join(settings.work_dir, spec.key)
-    # A unique name keeps each Runner's logger and message hub its own.
-    cfg.experiment_name = f'{spec.key}_{stage}_{time.time_ns()}'
-    return cfg
-
-
-def best_checkpoint(work_dir: str) -> str:
-    """The ``best_*.pth`` of a run, else its last checkpoint."""
+def best_checkpoint(work_dir: str) -> Optional[str]:
+    """The ``best_*.pth`` of a run, else its last checkpoint, else None."""
+    if not osp.isdir(work_dir):
+        return None
     best = sorted(f for f in os.listdir(work_dir)
                   if f.startswith('best_') and f.endswith('.pth'))
     if best:
         return osp.join(work_dir, best[-1])
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
+    last = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(last):
+        return None
+    with open(last) as f:
+        path = f.read().strip()
+    return path if osp.isfile(path) else None
 
 
-def dump_path(work_dir: str, split: str, num_clips: int) -> str:
-    return osp.join(work_dir, f'{split}_noc{num_clips}.pkl')
+def run_output(exp: Config, run: ModelRun) -> Optional[str]:
+    """What a finished run leaves: the merged init, else its checkpoint."""
+    if run.stage == 'merge':
+        path = merge_path(exp, run.key)
+        return path if osp.isfile(path) else None
+    return best_checkpoint(run_dir(exp, run.key))
 
 
-def test_splits(settings: BenchmarkSettings) -> List[Tuple[str, int]]:
-    """(split, NoC) pairs each model is tested on: val (for α search), then
-    test at every NoC."""
-    return [('val', settings.val_num_clips)] + [
-        ('test', k) for k in settings.num_clips
-    ]
+def _dumps_complete(exp: Config, run: ModelRun) -> bool:
+    if run.stage == 'merge':
+        return True
+    return all(osp.isfile(dump_path(run_dir(exp, run.key), split, k))
+               for split, k in test_splits(exp))
 
 
-def test_loader_cfg(cfg: Config, split: str, num_clips: int) -> Dict:
-    """The config's test loader on ``split`` with ``num_clips`` clips."""
-    loader = copy.deepcopy(cfg.test_dataloader)
-    loader.dataset.split = split
-    samplers = [t for t in loader.dataset.pipeline
-                if t['type'].endswith('SampleFrames')]
-    if not samplers:
-        raise ValueError('The test pipeline has no *SampleFrames transform '
-                         'whose num_clips could be set.')
-    for sampler in samplers:
-        sampler.num_clips = num_clips
-    loader.persistent_workers = False
-    return loader
+def finished_record(exp: Config, run: ModelRun, cfg: Config
+                    ) -> Optional[Dict]:
+    """The run's ``done.json`` record if it finished with ``cfg``; None if
+    it has not finished.
+
+    Raises:
+        InputError: It finished with another config.
+    """
+    folder = run_dir(exp, run.key)
+    done = osp.join(folder, DONE)
+    if osp.isfile(done):
+        record = mmengine.load(done)
+        old = record['config']
+    elif osp.isfile(config_file(exp, run.key)) and run_output(exp, run) \
+            and _dumps_complete(exp, run):
+        # Trained and tested by the --plan commands (their script stops at
+        # the first failure, so dumps mean training finished).
+        record = None
+        old = comparable(Config.fromfile(config_file(exp, run.key)))
+    else:
+        return None
+    difference = first_difference(old, comparable(cfg))
+    if difference:
+        raise InputError(
+            f'{folder} finished with another config ({difference}); use '
+            f'another --name or delete {folder} to train it again')
+    if record is None:
+        record = write_done(exp, run, cfg, train_seconds=None)
+    return record
 
 
-def dump_scores(model, cfg: Config, split: str, num_clips: int,
-                out_file: str) -> None:
-    """Run ``model`` over ``split`` with ``num_clips`` clips and dump the data
-    samples with mmengine's ``DumpResults`` (what ``--dump`` writes)."""
-    loader = Runner.build_dataloader(test_loader_cfg(cfg, split, num_clips))
-    evaluator = Evaluator([dict(type='DumpResults', out_file_path=out_file)])
+def write_done(exp: Config, run: ModelRun, cfg: Config,
+               train_seconds: Optional[float]) -> Dict:
+    """Mark a run finished: ``done.json`` with its resolved config."""
+    output = run_output(exp, run)
+    weights = safe_load_checkpoint(output, map_location='cpu')
+    weights = weights.get('state_dict', weights)
+    record = dict(key=run.key, config_file=run.config, stage=run.stage,
+                  trainset=run.trainset, checkpoint=output,
+                  train_seconds=train_seconds,
+                  num_params=int(sum(w.numel() for w in weights.values())),
+                  config=comparable(cfg))
+    mmengine.dump(record, osp.join(run_dir(exp, run.key), DONE), indent=2)
+    return record
+
+
+def config_file(exp: Config, key: str) -> str:
+    """Where a run's resolved config is written (outside the run's folder,
+    where mmengine's Runner dumps the config it ran, ``load_from``
+    included)."""
+    return osp.join(exp.work_dir, 'configs', f'{key}.py')
+
+
+def write_config(exp: Config, key: str, cfg: Config) -> str:
+    """Write a run's resolved config where its commands read it."""
+    path = config_file(exp, key)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cfg.dump(path)
+    return path
+
+
+def dump_scores(model, cfg: Config, out_file: str) -> None:
+    """Run ``model`` over ``cfg``'s test loader and dump the data samples
+    with mmengine's ``DumpResults`` (what ``--dump`` writes), atomically."""
+    loader_cfg = cfg.test_dataloader
+    loader_cfg.persistent_workers = False
+    loader = Runner.build_dataloader(loader_cfg)
+    partial = out_file + '.partial.pkl'
+    evaluator = Evaluator([dict(type='DumpResults', out_file_path=partial)])
     progress = mmengine.ProgressBar(len(loader))
     with torch.no_grad():
         for data in loader:
             evaluator.process(model.test_step(data), data)
             progress.update()
     evaluator.evaluate(len(loader.dataset))
+    os.replace(partial, out_file)
     print(flush=True)
 
 
-def test_checkpoint(spec: ModelSpec, options: Dict,
-                    settings: BenchmarkSettings, checkpoint: str) -> None:
-    """Dump the checkpoint's scores on every (split, NoC) of
-    :func:`test_splits`, building the model once."""
-    cfg = load_config(spec, options, settings, 'test')
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    model.eval()
-    for split, num_clips in test_splits(settings):
-        print(f'[{spec.key}] testing on {split} with {num_clips} clip(s)',
+def test_run(exp: Config, run: ModelRun, cfg: Config,
+             checkpoint: str) -> None:
+    """Dump the checkpoint's scores on every (split, NoC) not dumped yet,
+    building the model once."""
+    model = None
+    for split, num_clips in test_splits(exp):
+        out_file = dump_path(cfg.work_dir, split, num_clips)
+        if osp.isfile(out_file):
+            continue
+        test_cfg = Config(cfg.to_dict())
+        test_cfg.merge_from_dict(test_options(cfg, split, num_clips))
+        if model is None:
+            model = MODELS.build(test_cfg.model)
+            load_checkpoint(model, checkpoint, map_location='cpu',
+                            logger='silent')
+            model.eval()
+        print(f'[{run.key}] testing on {split} with {num_clips} clip(s)',
               flush=True)
-        dump_scores(model, cfg, split, num_clips,
-                    dump_path(cfg.work_dir, split, num_clips))
+        dump_scores(model, test_cfg, out_file)
 
 
-def train_and_test(spec: ModelSpec, settings: BenchmarkSettings,
-                   parts: Sequence[Sequence[int]]) -> Dict:
-    """Train one model and dump its scores; reuse a finished run."""
-    work_dir = osp.join(settings.work_dir, spec.key)
-    done_path = osp.join(work_dir, 'done.json')
-    if osp.isfile(done_path):
-        print(f'[{spec.key}] finished earlier, reusing {work_dir}',
-              flush=True)
-        return mmengine.load(done_path)
-    options = model_cfg_options(spec, settings, parts)
-    print(f'[{spec.key}] training {spec.config} for {settings.epochs} '
-          'epochs', flush=True)
+def merge_run(exp: Config, run: ModelRun, config_file: str) -> None:
+    """Build a merge-init from the RGB and pose runs' checkpoints."""
+    from .merge_init import merge_init
+    rgb, pose = (best_checkpoint(run_dir(exp, key)) for key in run.inputs)
+    print(f'[{run.key}] merging {rgb} and {pose}', flush=True)
+    merge_init(rgb, pose, merge_path(exp, run.key), config_file)
+
+
+def train_run(exp: Config, run: ModelRun, cfg: Config) -> Dict:
+    """Train (or merge) one run in this process, test it, mark it done."""
+    resolved = write_config(exp, run.key, cfg)
     start = time.time()
-    runner = Runner.from_cfg(load_config(spec, options, settings, 'train'))
-    runner.train()
-    train_seconds = time.time() - start
-    num_params = sum(p.numel() for p in runner.model.parameters())
-    checkpoint = best_checkpoint(work_dir)
-    test_checkpoint(spec, options, settings, checkpoint)
-    record = dict(spec=asdict(spec), checkpoint=checkpoint,
-                  train_seconds=round(train_seconds, 1),
-                  num_params=int(num_params))
-    mmengine.dump(record, done_path)
-    return record
+    if run.stage == 'merge':
+        merge_run(exp, run, resolved)
+        return write_done(exp, run, cfg, round(time.time() - start, 1))
+    print(f'[{run.key}] training {run.config}', flush=True)
+    # A unique name keeps each Runner's logger and message hub its own.
+    train_cfg = Config(cfg.to_dict())
+    train_cfg.experiment_name = f'{run.key}_{time.time_ns()}'
+    Runner.from_cfg(train_cfg).train()
+    train_seconds = round(time.time() - start, 1)
+    test_run(exp, run, cfg, best_checkpoint(cfg.work_dir))
+    return write_done(exp, run, cfg, train_seconds)
 
 
-def model_scores(settings: BenchmarkSettings, key: str, split: str,
+def prepare(exp: Config) -> Tuple[List[List[int]], List[Tuple[ModelRun,
+                                                              Config]],
+                                   Dict[str, Optional[Dict]]]:
+    """Check everything before anything runs: the data, the parts, every
+    run's resolved config, finished runs' configs.
+
+    Returns:
+        tuple: The parts, ``(run, resolved config)`` in dependency order,
+        and each run's ``done.json`` record (None if not finished).
+    """
+    check_data(exp)
+    parts = group_parts(exp)
+    pairs = [(run, resolve_config(exp, run, parts))
+             for run in plan_models(exp, parts)]
+    records = {run.key: finished_record(exp, run, cfg) for run, cfg in pairs}
+    return parts, pairs, records
+
+
+def model_scores(exp: Config, key: str, split: str,
                  num_clips: int) -> ensemble.DumpedScores:
-    path = dump_path(osp.join(settings.work_dir, key), split, num_clips)
-    return ensemble.load_fused_dump(path)
+    """One run's dumped scores (logits; probabilities with fuse='prob')."""
+    path = dump_path(run_dir(exp, key), split, num_clips)
+    return ensemble.load_fused_dump(path, normalize=NORMALIZE[exp.fuse])
 
 
-def row_trainsets(row: RowSpec, settings: BenchmarkSettings, split: str,
-                  num_clips: int, parts: Sequence[Sequence[int]]
+def row_trainsets(exp: Config, row, split: str, num_clips: int,
+                  parts: Sequence[Sequence[int]]
                   ) -> List[ensemble.TrainsetScores]:
     """The row's models summed per trainset (just the primary set unless the
     row uses group training)."""
-    indices = range(1, len(parts) + 1) if row.group_training else [len(parts)]
+    indices = range(1, len(parts) + 1) if row.get('group_training') else \
+        [len(parts)]
     trainsets = []
     for index in indices:
-        dumps = [model_scores(settings, trainset_key(key, index, len(parts)),
+        dumps = [model_scores(exp, trainset_key(key, index, len(parts)),
                               split, num_clips) for key in row.models]
         label_map = build_trainset([list(p) for p in parts], index).label_map
-        trainsets.append(
-            ensemble.combine_models(dumps, label_map, f'trainset{index}'))
+        trainsets.append(ensemble.combine_models(
+            dumps, label_map, f'trainset{index}', NORMALIZE[exp.fuse]))
     return trainsets
 
 
-def score_row(row: RowSpec, settings: BenchmarkSettings,
-              parts: Sequence[Sequence[int]]) -> List[Dict]:
+def row_keys(row, parts: Sequence[Sequence[int]]) -> List[str]:
+    """Work-dir keys of every run a row's scores come from."""
+    return [trainset_key(key, index, len(parts))
+            for key, index in row_models(row, len(parts))]
+
+
+def score_row(exp: Config, row, parts: Sequence[Sequence[int]]
+              ) -> List[Dict]:
     """Metrics of one row at each NoC (α searched on val for GpT)."""
     alphas = np.ones(1)
-    if row.group_training:
-        val = row_trainsets(row, settings, 'val', settings.val_num_clips,
+    if row.get('group_training'):
+        val = row_trainsets(exp, row, exp.val_split, exp.val_num_clips,
                             parts)
-        alphas = ensemble.search_alphas(val,
-                                        objective=settings.alpha_objective)
+        alphas = ensemble.search_alphas(val, grid=exp.alpha_grid,
+                                        gate=exp.gate,
+                                        objective=exp.alpha_objective)
     results = []
-    for num_clips in settings.num_clips:
-        test = row_trainsets(row, settings, 'test', num_clips, parts)
-        fused = ensemble.apply(test, alphas, parts=parts)
+    for num_clips in exp.num_clips:
+        test = row_trainsets(exp, row, 'test', num_clips, parts)
+        fused = ensemble.apply(test, alphas, gate=exp.gate, parts=parts)
         results.append(dict(method=row.method, modality=row.modality,
                             num_clips=num_clips, alphas=alphas.tolist(),
-                            models=row_model_keys(row, parts),
-                            **fused.metrics))
-        np.save(scores_file(settings.work_dir, row.method, num_clips),
+                            models=row_keys(row, parts), **fused.metrics))
+        np.save(scores_file(exp.work_dir, row.method, num_clips),
                 fused.scores)
-        np.save(labels_file(settings.work_dir, num_clips), fused.labels)
+        np.save(labels_file(exp.work_dir, num_clips), fused.labels)
     return results
+
+
+def checked_score_row(exp: Config, row, parts: Sequence[Sequence[int]]
+                      ) -> List[Dict]:
+    """:func:`score_row`; dumps that do not fit together (other samples,
+    class counts) are an :class:`InputError` naming the row."""
+    try:
+        return score_row(exp, row, parts)
+    except ValueError as error:
+        raise InputError(f'row {row.method!r}: {error}') from error
 
 
 def scores_file(work_dir: str, method: str, num_clips: int) -> str:
@@ -354,94 +334,66 @@ def labels_file(work_dir: str, num_clips: int) -> str:
     return osp.join(work_dir, f'test_labels_noc{num_clips}.npy')
 
 
-def row_models(row: RowSpec, num_parts: int) -> List[Tuple[str, int]]:
-    """``(model key, trainset index)`` of every model a row's scores come
-    from: the primary models first, then their group trainsets."""
-    indices = [num_parts]
-    if row.group_training:
-        indices += range(1, num_parts)
-    return [(key, index) for index in indices for key in row.models]
+def _with_totals(result: Dict, models: Dict[str, Dict]) -> Dict:
+    used = [models[key] for key in result['models']]
+    seconds = [record['train_seconds'] for record in used]
+    result['num_params'] = sum(record['num_params'] for record in used)
+    result['train_seconds'] = None if None in seconds else round(
+        sum(seconds), 1)
+    result['configs'] = sorted({record['config_file'] for record in used})
+    return result
 
 
-def row_model_keys(row: RowSpec,
-                   parts: Sequence[Sequence[int]]) -> List[str]:
-    """Work-dir keys of every model a row's scores come from."""
-    return [trainset_key(key, index, len(parts))
-            for key, index in row_models(row, len(parts))]
-
-
-def models_of(rows: Sequence[RowSpec], parts: Sequence[Sequence[int]],
-              catalog: Dict[str, ModelSpec]) -> List[ModelSpec]:
-    """Every model the rows need, group trainsets included, in row order."""
-    specs: Dict[str, ModelSpec] = {}
-    for row in rows:
-        for base, index in row_models(row, len(parts)):
-            key = trainset_key(base, index, len(parts))
-            specs.setdefault(key, catalog[base] if key == base else
-                             ModelSpec(key, catalog[base].config, index))
-    return list(specs.values())
-
-
-def selected_rows(settings: BenchmarkSettings) -> List[RowSpec]:
-    if settings.rows is None:
-        return list(TABLE1_ROWS)
-    known = [row.method for row in TABLE1_ROWS]
-    unknown = [name for name in settings.rows if name not in known]
-    if unknown:
-        raise InputError(f'Unknown Table 1 rows {unknown}; choose from '
-                         f'{sorted(set(known))}')
-    return [row for row in TABLE1_ROWS if row.method in settings.rows]
-
-
-def check_settings(settings: BenchmarkSettings) -> None:
-    """Raise :class:`InputError` for settings that would fail after
-    training: missing data, NoC or epochs below 1."""
-    message = missing_data(settings.ann_file, option='--ann-file')
-    if message:
-        raise MissingDataError(message)
-    counts = dict(epochs=[settings.epochs], num_clips=settings.num_clips,
-                  val_num_clips=[settings.val_num_clips])
-    for name, values in counts.items():
-        if not values or min(values) < 1:
-            raise InputError(f'--{name.replace("_", "-")} must be >= 1, got '
-                             f'{list(values)}.')
-
-
-def run_benchmark(settings: BenchmarkSettings,
-                  catalog: Dict[str, ModelSpec] = MIGSYNTH_MODELS) -> Dict:
-    """Train/test every model the selected rows need, score the rows and
-    write ``<work_dir>/results.json``.
+def run_experiment(exp: Config, train: bool = True) -> Dict:
+    """Train/test what is missing (unless ``train`` is False), score every
+    row whose runs finished and write ``<work_dir>/results.json``.
 
     Returns:
-        dict: ``rows`` (metrics per row and NoC), ``models`` (train time,
-        parameters), ``parts`` and ``class_counts``.
+        dict: ``rows`` (metrics per row and NoC), ``missing_rows`` (rows
+        whose runs have not finished, with those runs), ``models``,
+        ``parts``, ``class_counts`` and the experiment's settings.
     """
-    check_settings(settings)
-    rows = selected_rows(settings)
-    os.makedirs(settings.work_dir, exist_ok=True)
-    parts = group_parts(settings.ann_file)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        register_all_modules(init_default_scope=False)
+        return _run(exp, train)
+
+
+def _run(exp: Config, train: bool) -> Dict:
+    parts, pairs, records = prepare(exp)
+    os.makedirs(exp.work_dir, exist_ok=True)
     start = time.time()
-    models = {spec.key: train_and_test(spec, settings, parts)
-              for spec in models_of(rows, parts, catalog)}
+    models = {}
+    for run, cfg in pairs:
+        record = records[run.key]
+        if record:
+            print(f'[{run.key}] finished earlier, reusing '
+                  f'{run_dir(exp, run.key)}', flush=True)
+        elif train:
+            record = train_run(exp, run, cfg)
+        if record:
+            models[run.key] = record
+    scored, missing = [], []
+    for row in exp.rows:
+        absent = [k for k in row_keys(row, parts) if k not in models]
+        if absent:
+            missing.append(dict(method=row.method, modality=row.modality,
+                                runs=absent))
+        else:
+            scored += [_with_totals(r, models)
+                       for r in checked_score_row(exp, row, parts)]
     results = dict(
-        settings=asdict(settings), parts=[list(map(int, p)) for p in parts],
-        class_counts=train_class_counts(settings.ann_file),
-        models=models,
-        rows=[r for row in rows for r in score_row(row, settings, parts)],
+        settings=settings_of(exp), parts=[list(map(int, p)) for p in parts],
+        class_counts=train_class_counts(exp.ann_file), models=models,
+        rows=scored, missing_rows=missing,
         wall_seconds=round(time.time() - start, 1))
-    for result in results['rows']:
-        used = [models[key] for key in result['models']]
-        result['num_params'] = sum(record['num_params'] for record in used)
-        result['train_seconds'] = round(
-            sum(record['train_seconds'] for record in used), 1)
-    mmengine.dump(results, osp.join(settings.work_dir, 'results.json'),
-                  indent=2)
+    mmengine.dump(results, osp.join(exp.work_dir, 'results.json'), indent=2)
     return results
 
 
-def train_class_counts(ann_file: str) -> List[int]:
-    """Training samples per class (classes from ``classes.txt`` if present,
-    so classes absent from the train split count 0)."""
-    labels = [a['label'] for a in load_split_annotations(ann_file, 'train')]
-    num_classes = len(read_classes_file(ann_file) or []) or max(labels) + 1
-    return class_counts(labels, num_classes).tolist()
+def settings_of(exp: Config) -> Dict:
+    """The experiment's settings as the report states them."""
+    keys = ('name', 'experiment_file', 'ann_file', 'epochs', 'num_clips',
+            'val_num_clips', 'val_split', 'part_ratio', 'num_parts',
+            'others_size', 'fuse', 'gate', 'alpha_grid', 'alpha_objective',
+            'cfg_options')
+    return {key: exp.get(key) for key in keys}

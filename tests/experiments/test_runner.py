@@ -1,94 +1,206 @@
-"""`m2hen benchmark` end to end on tiny models: train, dump, Eq. 5, report."""
+"""`m2hen benchmark <experiment>` as users run it: train, dump, Eq. 5 on
+logits, report, reuse; --plan and its commands; bad input in one line."""
+import json
+import os
 import os.path as osp
+import subprocess
 
 import mmengine
 import numpy as np
 import pytest
 
-from m2hen_mmaction.experiments import runner as benchmark
-from m2hen_mmaction.experiments.report import claim_checks, write_report
+from m2hen_mmaction.cli import main
+from m2hen_mmaction.experiments import runner
+from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
+                                                   load_experiment)
+from m2hen_mmaction.grouping.parts import build_trainset
 
-from conftest import run_console_script
+from conftest import BIN, run_console_script
 
-SMOKE_MODELS = {
-    'm3cn_rgbpose': benchmark.ModelSpec(
-        'm3cn_rgbpose', 'm3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_'
-        'migsynth-rgbpose_smoke.py'),
-    'ehct': benchmark.ModelSpec(
-        'ehct', 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
-        'skeleton_smoke.py'),
-}
-ROWS = ('Res2Net3D (M3CN)', 'EHCT', 'M3CN + EHCT (HgE)',
-        '+ group training (GpT)')
+EXPERIMENT = osp.join(CONFIG_ROOT, 'experiments', 'table1_migsynth.py')
+SMOKE = [
+    'models.m3cn_rgbpose.config=m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-'
+    'u4u16-12e_migsynth-rgbpose_smoke.py',
+    'models.ehct.config=ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
+    'migsynth-skeleton_smoke.py',
+]
+HGE, GPT = 'M3CN + EHCT (HgE)', '+ group training (GpT)'
+
+
+def benchmark(small_migsynth, cwd, *args, expect=0):
+    return run_console_script(
+        'm2hen', 'benchmark', EXPERIMENT, '--ann-file', small_migsynth,
+        '--name', 'tiny', *args, cwd=cwd, expect=expect)
+
+
+def one_line_error(stderr):
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
 
 @pytest.mark.slow
-def test_benchmark_trains_ensembles_reports_and_resumes(small_migsynth,
-                                                        tmp_path):
-    settings = benchmark.BenchmarkSettings(
-        name='tiny', ann_file=small_migsynth, epochs=1, num_clips=(1, 2),
-        rows=ROWS, work_root=str(tmp_path))
-    results = benchmark.run_benchmark(settings, SMOKE_MODELS)
+def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
+                                                          tmp_path):
+    # A user num_classes lands before the trainsets' own: theirs must win.
+    options = ['--cfg-options', *SMOKE, 'model.cls_head.num_classes=16']
+    benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT, '--epochs', '1',
+              '--num-clips', '1', *options)
+    work_dir = tmp_path / 'work_dirs' / 'tiny'
+    results = json.load(open(work_dir / 'results.json'))
     parts = results['parts']
-    expected_models = {
-        benchmark.trainset_key(key, i, len(parts))
-        for key in ('m3cn_rgbpose', 'ehct') for i in range(1, len(parts) + 1)}
-    assert len(expected_models) == 2 * len(parts)
-    assert set(results['models']) == expected_models
-    assert len(results['rows']) == len(ROWS) * 2
-    for row in results['rows']:
-        assert 0 <= row['top1'] <= row['top5'] <= 1
-        assert row['num_params'] > 0
-    group = [r for r in results['rows'] if r['method'] == ROWS[-1]]
-    assert len(group[0]['alphas']) == len(parts)
-    # HgE is the sum of the two models' probabilities: check it by hand.
-    work_dir = settings.work_dir
-    m3cn = benchmark.model_scores(settings, 'm3cn_rgbpose', 'test', 2)
-    ehct = benchmark.model_scores(settings, 'ehct', 'test', 2)
-    hge = np.load(benchmark.scores_file(work_dir, ROWS[2], 2))
-    np.testing.assert_allclose(hge, m3cn.scores + ehct.scores, rtol=1e-5)
+    for key, record in results['models'].items():
+        index = int(key[-1]) if 'trainset' in key else len(parts)
+        assert record['config']['model']['cls_head']['num_classes'] == \
+            build_trainset(parts, index).num_classes
+    assert len(results['models']) == 2 * len(parts)
+    assert [r['method'] for r in results['rows']] == [HGE, GPT]
+    group = results['rows'][1]
+    assert len(group['alphas']) == len(parts)
+    # HgE is the sum of the two models' clip-averaged logits (Eq. 5's sum).
+    dumps = [mmengine.load(work_dir / key / 'test_noc1.pkl')
+             for key in ('m3cn_rgbpose', 'ehct')]
+    logits = [np.stack([s['pred_scores']['item'].numpy() for s in d])
+              for d in dumps]
+    assert not np.allclose(logits[1].sum(1), 1)  # logits, not probabilities
+    hge = np.load(runner.scores_file(str(work_dir), HGE, 1))
+    np.testing.assert_allclose(hge, logits[0] + logits[1], rtol=1e-5)
+    assert len(hge) == len(mmengine.load(small_migsynth)['split']['test'])
 
-    report = write_report(work_dir)
-    text = open(report).read()
-    assert '| + group training (GpT) |' in text
-    assert osp.getsize(osp.join(work_dir, 'confusion_matrix.png')) > 1000
-    assert osp.getsize(osp.join(work_dir,
-                                'per_class_accuracy_vs_frequency.png')) > 1000
-    assert any('EHCT ensemble' in line for line in claim_checks(results))
+    report = (work_dir / 'report.md').read_text()
+    assert 'fuses logits' in report and '`model.cls_head.num_classes=16`' \
+        in report
+    assert 'm3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-' \
+        'rgbpose_smoke.py' in report
 
-    # `m2hen ensemble` on the same dumps reproduces the GpT row (NoC 1).
-    def dumps(split, index):
+    # `m2hen ensemble` on the same dumps reproduces the GpT row.
+    def trainset_dumps(split, index):
+        keys = [k if index == len(parts) else f'{k}_trainset{index}'
+                for k in ('m3cn_rgbpose', 'ehct')]
         return f'{index}=' + ','.join(
-            benchmark.dump_path(osp.join(
-                work_dir, benchmark.trainset_key(key, index, len(parts))),
-                split, 1) for key in ('m3cn_rgbpose', 'ehct'))
+            str(work_dir / key / f'{split}_noc1.pkl') for key in keys)
 
-    out = str(tmp_path / 'ensemble.json')
-    argv = ['ensemble', '--ann-file', small_migsynth, '--out', out]
+    argv = ['ensemble', '--ann-file', small_migsynth, '--out', 'e.json']
     for index in range(1, len(parts) + 1):
-        argv += ['--val', dumps('val', index), '--test', dumps('test', index)]
-    stdout, _ = run_console_script('m2hen', *argv, cwd=tmp_path)
-    cli = mmengine.load(out)
-    assert f"top1: {100 * cli['metrics']['top1']:.2f}" in stdout
-    assert cli['alphas'] == group[0]['alphas']
-    assert cli['metrics']['top1'] == pytest.approx(group[0]['top1'])
-    assert cli['metrics']['mean1'] == pytest.approx(group[0]['mean1'])
+        argv += ['--val', trainset_dumps('val', index),
+                 '--test', trainset_dumps('test', index)]
+    run_console_script('m2hen', *argv, cwd=tmp_path)
+    cli = json.load(open(tmp_path / 'e.json'))
+    assert cli['alphas'] == group['alphas']
+    assert cli['metrics']['mean1'] == pytest.approx(group['mean1'])
     stdout, _ = run_console_script('m2hen', 'split', small_migsynth,
                                    cwd=tmp_path)
     for name, part in zip('ABCD', parts):
         assert f'Part {name}: classes {part} ' in stdout
 
-    # A rerun reuses every finished model instead of training it again.
-    done = osp.join(work_dir, 'ehct', 'done.json')
-    before = mmengine.load(done)
-    again = benchmark.run_benchmark(settings, SMOKE_MODELS)
-    assert mmengine.load(done) == before
-    assert again['rows'] == results['rows']
+    # The same command again reuses every run; other epochs are refused
+    # before training, naming the setting.
+    done = work_dir / 'ehct' / 'done.json'
+    before = done.read_text()
+    benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT, '--epochs', '1',
+              '--num-clips', '1', *options)
+    assert done.read_text() == before
+    _, stderr = benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT,
+                          '--epochs', '2', '--num-clips', '1', *options,
+                          expect=2)
+    line = one_line_error(stderr)
+    assert 'max_epochs: 1 -> 2' in line and 'another --name' in line
 
 
-def test_unknown_rows_are_rejected(small_migsynth, tmp_path):
-    settings = benchmark.BenchmarkSettings(
-        ann_file=small_migsynth, rows=('ResNet3D', 'Transformer'),
-        work_root=str(tmp_path))
-    with pytest.raises(ValueError, match=r"Unknown Table 1 rows \['Transf"):
-        benchmark.run_benchmark(settings)
+@pytest.mark.slow
+def test_plan_commands_run_then_benchmark_scores_what_finished(
+        small_migsynth, tmp_path):
+    args = ['--rows', 'EHCT', GPT, '--epochs', '1', '--num-clips', '1',
+            '--cfg-options', *SMOKE]
+    stdout, _ = benchmark(small_migsynth, tmp_path, *args, '--plan',
+                          '--launcher', 'slurm', '--partition', 'gpu',
+                          '--gpus', '8')
+    script = tmp_path / 'work_dirs' / 'tiny' / 'plan.sh'
+    assert script.read_text() == stdout
+    commands = [line for line in stdout.splitlines()
+                if line.startswith(('mim', 'm2hen'))]
+    keys = [c.split()[3].split('/')[-1][:-3] for c in commands]
+    # Primary models first, then trainsets; each trained, then tested on
+    # val and test.
+    assert keys.index('ehct_trainset1') > keys.index('m3cn_rgbpose')
+    assert [c.split()[1] for c in commands[:3]] == ['train', 'test', 'test']
+    assert all(c.count('--launcher slurm --gpus 8 --partition gpu') == 1
+               for c in commands)
+    trainset = mmengine.Config.fromfile(
+        tmp_path / 'work_dirs' / 'tiny' / 'configs' / 'ehct_trainset1.py')
+    assert trainset.train_dataloader.dataset.type == 'PartGroupedPoseDataset'
+
+    # Run the EHCT block of a plan on this machine, as a user would.
+    stdout, _ = benchmark(small_migsynth, tmp_path, *args, '--plan')
+    ehct_block = stdout.split('\n\n')[1]
+    assert ehct_block.startswith('# ehct: single')
+    (tmp_path / 'ehct.sh').write_text(stdout.split('\n\n')[0] + '\n' +
+                                      ehct_block + '\n')
+    subprocess.run(['bash', 'ehct.sh'], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=600,
+                   env=dict(os.environ, PATH=BIN + os.pathsep +
+                            os.environ['PATH'], OMP_NUM_THREADS='1'))
+    benchmark(small_migsynth, tmp_path, *args, '--score-only')
+    results = json.load(open(tmp_path / 'work_dirs' / 'tiny' /
+                             'results.json'))
+    assert [r['method'] for r in results['rows']] == ['EHCT']
+    assert results['models']['ehct']['train_seconds'] is None
+    (missing, ) = results['missing_rows']
+    assert missing['method'] == GPT and 'm3cn_rgbpose' in missing['runs']
+    report = (tmp_path / 'work_dirs' / 'tiny' / 'report.md').read_text()
+    assert f'| {GPT} | RGB+pose+skeleton | not scored: runs ' in report
+
+
+BAD_INPUT = {
+    'missing config': (['--cfg-options', 'models.ehct.config=ehct/none.py'],
+                       'model ehct: config ehct/none.py does not exist'),
+    'one part': (['--cfg-options', 'part_ratio=0.01'],
+                 'group training needs at least two parts'),
+    'unknown row': (['--rows', 'Transformer'], "Unknown rows ['Transformer']"),
+    'unknown model': (['--cfg-options', 'rows.0.models=[nope]'],
+                      "names unknown models ['nope']"),
+    'launcher without plan': (['--launcher', 'pytorch', '--gpus', '2'],
+                              '--launcher applies to the commands of --plan'),
+    'slurm without partition': (['--plan', '--launcher', 'slurm'],
+                                '--launcher slurm needs --partition'),
+}
+
+
+@pytest.mark.parametrize('name', ['table1_migsynth.py', 'table1_imigue.py',
+                                  'table1_imigue22.py'])
+def test_shipped_experiments_name_shipped_configs(name):
+    exp = load_experiment(name)
+    assert exp.fuse == 'logits' and exp.rows
+    stages = {model.get('stage', 'single') for model in exp.models.values()}
+    assert stages <= {'single', 'merge', 'rgbpose'}
+    if name == 'table1_imigue.py':  # RGB+pose from the merge-init
+        assert stages == {'single', 'merge', 'rgbpose'}
+
+
+def assert_nothing_trained(folder):
+    assert not any(name.endswith('.pth')
+                   for _, _, files in os.walk(folder) for name in files)
+
+
+def test_classes_not_the_datasets_are_one_line_before_training(
+        small_migsynth, tmp_path):
+    _, stderr = benchmark(small_migsynth, tmp_path, '--cfg-options',
+                          'model.cls_head.num_classes=32', expect=2)
+    line = one_line_error(stderr)
+    assert line.startswith('m2hen benchmark: error: model posec3d_rgb')
+    assert 'model.cls_head.num_classes is 32 but' in line
+    assert 'has 16 classes' in line
+    assert_nothing_trained(tmp_path)
+
+
+@pytest.mark.parametrize('case', BAD_INPUT)
+def test_bad_experiment_input_is_one_line_before_training(
+        case, small_migsynth, tmp_path, monkeypatch, capsys):
+    """The same path in this process (a subprocess per case costs more
+    than the check)."""
+    args, message = BAD_INPUT[case]
+    monkeypatch.chdir(tmp_path)
+    assert main(['benchmark', EXPERIMENT, '--ann-file', small_migsynth,
+                 *args]) == 2
+    assert message in one_line_error(capsys.readouterr().err)
+    assert_nothing_trained(tmp_path)

@@ -32,7 +32,7 @@ def test_short_training_beats_the_untrained_model(skeleton_only_migsynth,
                                                   tmp_path):
     from mmengine.config import Config
 
-    from m2hen_mmaction.experiments.runner import point_config_at_data
+    from m2hen_mmaction.experiments.experiment import point_config_at_data
     cfg = Config.fromfile(config_path(EHCT_SMOKE))
     point_config_at_data(cfg, skeleton_only_migsynth)
     cfg.work_dir = str(tmp_path)

@@ -1,0 +1,69 @@
+# Paper Table 1 on MiG-Synth, CPU-sized (what `make demo` / `m2hen demo` runs;
+# `m2hen benchmark configs/experiments/table1_migsynth.py`).
+# Every field can be changed with --cfg-options, e.g. `num_clips=[1,5]`,
+# `models.ehct.config=ehct/<other>.py`; keys that are not fields of this file
+# go to every model's config (e.g. `train_dataloader.batch_size=8`).
+name = 'table1_migsynth'  # work_dirs/<name>
+ann_file = 'data/migsynth/migsynth.pkl'
+video_root = None  # RGB clips: default videos/ beside ann_file
+epochs = 12  # None: each config's own schedule
+num_clips = [1, 10]  # test NoC values
+val_num_clips = 1  # NoC on val, where Eq. 5's alphas are searched
+val_split = 'val'  # the split the alpha search reads
+
+# Group training (paper §2.3): parts by the 1/5 rule on the train counts.
+part_ratio = 0.2
+num_parts = 4
+others_size = None  # OTHERS samples: default the largest kept class's count
+others_seed = 0
+
+# Eq. 5: sum of logits of M3CN_i + EHCT_i, Map to primary labels, alpha-weighted.
+fuse = 'logits'  # or 'prob': softmax of each model's clip-averaged logits
+gate = 'gated'  # Map_i adds a tail model only where its argmax is not OTHERS
+alpha_grid = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0]
+alpha_objective = 'mean1'  # class-average accuracy on val ('top1' also)
+
+# key -> config (relative to configs/) and stage: 'single' trains the config
+# as it is; 'merge' builds an RGB+pose init from `inputs` (RGB key, pose key;
+# `m2hen merge-init`); 'rgbpose' fine-tunes from the merge named by `init`.
+models = dict(
+    posec3d_rgb=dict(
+        config='posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u4-12e_migsynth-rgb.py',
+        stage='single'),
+    posec3d_pose=dict(
+        config='posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py',
+        stage='single'),
+    posec3d_rgbpose=dict(
+        config='posec3d/posec3d_rgbposeconv3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
+        stage='single'),
+    m3cn_rgb=dict(
+        config='m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u4-12e_migsynth-rgb.py',
+        stage='single'),
+    m3cn_pose=dict(
+        config='m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py',
+        stage='single'),
+    m3cn_rgbpose=dict(
+        config='m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
+        stage='single'),
+    ehct=dict(
+        config='ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py',
+        stage='single'),
+)
+
+# Table 1: method, modality, the models whose scores are summed, and whether
+# the row fuses their group trainsets by Eq. 5.
+rows = [
+    dict(method='ResNet3D', modality='RGB', models=['posec3d_rgb']),
+    dict(method='ResNet3D', modality='pose', models=['posec3d_pose']),
+    dict(method='ResNet3D (PoseC3D)', modality='RGB+pose',
+         models=['posec3d_rgbpose']),
+    dict(method='Res2Net3D', modality='RGB', models=['m3cn_rgb']),
+    dict(method='Res2Net3D', modality='pose', models=['m3cn_pose']),
+    dict(method='Res2Net3D (M3CN)', modality='RGB+pose',
+         models=['m3cn_rgbpose']),
+    dict(method='EHCT', modality='skeleton', models=['ehct']),
+    dict(method='M3CN + EHCT (HgE)', modality='RGB+pose+skeleton',
+         models=['m3cn_rgbpose', 'ehct']),
+    dict(method='+ group training (GpT)', modality='RGB+pose+skeleton',
+         models=['m3cn_rgbpose', 'ehct'], group_training=True),
+]

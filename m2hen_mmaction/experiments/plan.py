@@ -1,0 +1,137 @@
+"""``m2hen benchmark <experiment> --plan``: the runs as shell commands.
+
+Every run of the experiment becomes ``mim train`` (or ``m2hen merge-init``)
+and ``mim test --dump`` commands reading the run's resolved config
+(``<work_dir>/configs/<key>.py``, written by :func:`write_plan`), in
+dependency order: single-modality models, merge-inits, RGB+pose, group
+trainsets. Launcher options (``--launcher pytorch --gpus N``,
+``--launcher slurm --partition P ...``) are passed to every ``mim``
+command. After the commands ran, anywhere, ``m2hen benchmark <experiment>``
+finds the runs and scores the rows.
+"""
+import os
+import os.path as osp
+import shlex
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.config import Config
+
+from ..errors import InputError
+from .experiment import ModelRun, merge_path, run_dir
+from .runner import (config_file, dump_path, prepare, test_options,
+                     test_splits, write_config)
+
+SCRIPT = 'plan.sh'
+BEST_CHECKPOINT = (
+    'best_checkpoint() {  # the best_*.pth of a run, else its last one\n'
+    '  ls "$1"/best_*.pth 2>/dev/null | tail -n 1 | grep . || '
+    'cat "$1/last_checkpoint"\n}')
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """How ``mim`` starts each run.
+
+    Args:
+        launcher (str): ``'none'``, ``'pytorch'`` or ``'slurm'``.
+        gpus (int, optional): GPUs per run.
+        gpus_per_node (int, optional): slurm GPUs per node.
+        partition (str, optional): slurm partition.
+        srun_args (str, optional): Extra ``srun`` arguments (slurm).
+    """
+    launcher: str = 'none'
+    gpus: Optional[int] = None
+    gpus_per_node: Optional[int] = None
+    partition: Optional[str] = None
+    srun_args: Optional[str] = None
+
+    def arguments(self) -> List[str]:
+        """The ``mim train/test`` arguments of this launcher."""
+        if self.launcher == 'slurm' and not self.partition:
+            raise InputError('--launcher slurm needs --partition')
+        if self.launcher != 'slurm' and (self.partition or self.srun_args
+                                         or self.gpus_per_node):
+            raise InputError('--partition, --gpus-per-node and --srun-args '
+                             'apply to --launcher slurm only')
+        args = [] if self.launcher == 'none' else ['--launcher',
+                                                   self.launcher]
+        for flag, value in (('--gpus', self.gpus),
+                            ('--gpus-per-node', self.gpus_per_node),
+                            ('--partition', self.partition),
+                            ('--srun-args', self.srun_args)):
+            if value is not None:
+                args += [flag, str(value)]
+        return args
+
+
+def _line(*words) -> str:
+    return ' '.join(shlex.quote(str(w)) if not str(w).startswith('"$(')
+                    else str(w) for w in words)
+
+
+def run_commands(exp: Config, run: ModelRun, cfg: Config,
+                 launcher: Launcher) -> List[str]:
+    """The shell commands of one run."""
+    folder = run_dir(exp, run.key)
+    config = config_file(exp, run.key)
+    if run.stage == 'merge':
+        rgb, pose = (f'"$(best_checkpoint {shlex.quote(run_dir(exp, key))})"'
+                     for key in run.inputs)
+        return [_line('m2hen', 'merge-init', rgb, pose,
+                      merge_path(exp, run.key), '--config', config)]
+    extra = launcher.arguments()
+    lines = [_line('mim', 'train', 'm2hen_mmaction', config, '--work-dir',
+                   folder, *extra)]
+    checkpoint = f'"$(best_checkpoint {shlex.quote(folder)})"'
+    for split, num_clips in test_splits(exp):
+        options = [f'{k}={v}' for k, v in
+                   test_options(cfg, split, num_clips).items()]
+        lines.append(_line('mim', 'test', 'm2hen_mmaction', config,
+                           '--checkpoint', checkpoint, '--work-dir', folder,
+                           '--dump', dump_path(folder, split, num_clips),
+                           *extra, '--cfg-options', *options))
+    return lines
+
+
+def plan_script(exp: Config, pairs: Sequence, launcher: Launcher,
+                finished: Dict[str, bool]) -> str:
+    """The whole plan as a shell script; finished runs are commented out."""
+    lines = ['#!/usr/bin/env bash',
+             f'# {exp.experiment_file}: every run in dependency order. Run '
+             'the blocks on as many machines',
+             '# as you have (a block needs the blocks it reads), then '
+             f'`m2hen benchmark {exp.experiment_file}` scores the rows.',
+             'set -euo pipefail', BEST_CHECKPOINT]
+    for run, cfg in pairs:
+        reads = f' (reads {", ".join(run.inputs)})' if run.inputs else ''
+        state = ' - finished, reused' if finished[run.key] else ''
+        lines += ['', f'# {run.key}: {run.stage}{reads}{state}']
+        prefix = '# ' if finished[run.key] else ''
+        lines += [prefix + line
+                  for line in run_commands(exp, run, cfg, launcher)]
+    return '\n'.join(lines) + '\n'
+
+
+def write_plan(exp: Config, pairs: Sequence, launcher: Launcher,
+               finished: Dict[str, bool]) -> str:
+    """Write each run's resolved config and ``<work_dir>/plan.sh``; return
+    the script's text."""
+    text = plan_script(exp, pairs, launcher, finished)
+    for run, cfg in pairs:
+        if not finished[run.key]:
+            write_config(exp, run.key, cfg)
+    os.makedirs(exp.work_dir, exist_ok=True)
+    path = osp.join(exp.work_dir, SCRIPT)
+    with open(path, 'w') as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+    return text
+
+
+def print_plan(exp: Config, launcher: Launcher) -> str:
+    """Check the experiment, write its configs and plan script; return the
+    script's text."""
+    _, pairs, records = prepare(exp)
+    finished = {key: record is not None for key, record in records.items()}
+    return write_plan(exp, pairs, launcher, finished)
