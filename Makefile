@@ -35,6 +35,7 @@ benchmarks: venv
 	$(BIN)/python benchmarks/backbones.py
 	$(BIN)/python benchmarks/ehct.py
 	$(BIN)/python benchmarks/xlsx.py
+	$(BIN)/python benchmarks/train_throughput.py
 
 clean:
 	rm -rf work_dirs .pytest_cache
