@@ -2,26 +2,18 @@
 builds from MMAction2's registries asks for ``mmaction_scope`` (as MMAction2's
 own tests call ``register_all_modules``), so a command that forgets to set the
 scope fails its test instead of passing on the session's."""
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-BIN = osp.dirname(sys.executable)
+from smoke_runs import BIN, REPO, run  # noqa: F401  (BIN, REPO re-exported)
 
 
 def run_console_script(tool, *args, cwd, expect=0):
-    """Run an installed console script (``m2hen``, ``mim``) as a user would:
-    a subprocess with this environment minus PYTHONPATH. Asserts its exit
-    status; returns ``(stdout, stderr)``."""
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
-    result = subprocess.run([osp.join(BIN, tool), *map(str, args)], cwd=cwd,
-                            env=env, text=True, capture_output=True,
-                            timeout=600)
+    """Run an installed console script (``m2hen``, ``mim``) as a user would,
+    in a clean environment (``smoke_runs.run``). Asserts its exit status;
+    returns ``(stdout, stderr)``."""
+    result = run([tool, *map(str, args)], cwd=cwd, timeout=600)
     assert result.returncode == expect, (
         f'{tool} {args} exited {result.returncode}:\n'
         f'{result.stdout[-3000:]}\n{result.stderr[-3000:]}')

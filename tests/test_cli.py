@@ -11,15 +11,15 @@ import json
 import os
 import os.path as osp
 import pickle
-import subprocess
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import BIN, config_path
+from conftest import config_path
 from conftest import run_console_script as run
+from smoke_runs import run as run_in_clean_env
 
 POSE = 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke.py'
 RGBPOSE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
@@ -226,8 +226,7 @@ def test_first_run_names_the_command_that_builds_the_data(command, tmp_path):
     """On a fresh clone, before any data exists: one line, before training
     (mim adds its own traceback after the tool's line)."""
     tool, *args = command
-    result = subprocess.run([osp.join(BIN, tool), *args], cwd=tmp_path,
-                            text=True, capture_output=True, timeout=300)
+    result = run_in_clean_env([tool, *args], cwd=tmp_path)
     assert result.returncode != 0
     errors = [line for line in (result.stdout + result.stderr).splitlines()
               if 'error: ' in line]
