@@ -19,6 +19,7 @@ from mmengine.config import Config
 
 from conftest import config_path
 from conftest import run_console_script as run
+from smoke_runs import LOADERS
 from smoke_runs import run as run_in_clean_env
 
 POSE = 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke.py'
@@ -26,7 +27,6 @@ RGBPOSE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
            'rgbpose_smoke.py')
 EHCT = 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton_smoke.py'
 SYNTH = ('--num-clips', '64', '--num-frames', '16', '--num-subjects', '9')
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def one_line_error(stderr):

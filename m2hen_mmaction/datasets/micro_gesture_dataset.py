@@ -9,7 +9,6 @@ from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from ..errors import MissingDataError
 from .annotations import AnnotationRules, load_split
-from .data_check import missing_data
 
 
 def read_classes_file(ann_file: str) -> Optional[List[str]]:
@@ -60,10 +59,6 @@ class MicroGesturePoseDataset(PoseDataset):
                  num_classes: Optional[int] = None,
                  nan_policy: str = 'zero_score', check_videos: bool = True,
                  **kwargs) -> None:
-        message = missing_data(osp.join(kwargs.get('data_root') or '',
-                                        ann_file))
-        if message:
-            raise MissingDataError(message)
         self.layout = layout
         self.nan_policy = nan_policy
         self.check_videos = check_videos

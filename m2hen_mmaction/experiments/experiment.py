@@ -21,14 +21,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from ..datasets.data_check import missing_data
+from ..datasets.data_check import LOADERS, missing_data
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..datasets.part_grouped_dataset import (class_counts,
                                             load_split_annotations)
 from ..errors import InputError, MissingDataError
 from ..grouping.parts import build_trainset, split_parts
 
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 STAGES = ('single', 'merge', 'rgbpose')
 # Eq. 5's `fuse` -> how the ensemble brings dumped logits together: as they
 # are (the paper's logits) or as softmax probabilities.

@@ -12,7 +12,8 @@ import pytest
 from m2hen_mmaction.cli import main
 from m2hen_mmaction.experiments import runner
 from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
-                                                   load_experiment)
+                                                   load_experiment,
+                                                   trainset_key)
 from m2hen_mmaction.grouping.parts import build_trainset
 
 from conftest import BIN, run_console_script
@@ -75,7 +76,7 @@ def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
 
     # `m2hen ensemble` on the same dumps reproduces the GpT row.
     def trainset_dumps(split, index):
-        keys = [k if index == len(parts) else f'{k}_trainset{index}'
+        keys = [trainset_key(k, index, len(parts))
                 for k in ('m3cn_rgbpose', 'ehct')]
         return f'{index}=' + ','.join(
             str(work_dir / key / f'{split}_noc1.pkl') for key in keys)
