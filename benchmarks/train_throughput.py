@@ -94,9 +94,6 @@ def case_config(modality: str, layout: str, variant: str, ann_file: str,
                  if t['type'] == 'GeneratePoseHeatmap')
     step = heatmap_step(variant, pipeline[index], layout)
     pipeline[index] = step
-    for transform in pipeline:
-        if 'layout' in transform and transform is not step:
-            transform['layout'] = layout
     num_joints = get_layout(layout).num_joints
     if modality == 'pose':
         cfg.model.backbone.in_channels = num_joints

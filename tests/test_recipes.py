@@ -80,10 +80,11 @@ DATA = [
     Allowed(LOADER + r'\.split', "iMiGUE's cross-subject train/val/test "
             '(NTU-60 has no test split: its configs test on xsub_val)'),
 ]
-# Pose heatmaps of 137 OpenPose joints instead of COCO-17's.
+# Pose heatmaps of 137 (MiGA 2023: 22) OpenPose joints instead of COCO-17's.
 POSE = [
     Allowed(r'model\.backbone(\.pose_pathway)?\.in_channels',
-            'one heatmap per joint: 137 OpenPose joints (COCO-17: 17)'),
+            'one heatmap per joint: 137 OpenPose joints, 22 in MiGA 2023 '
+            '(COCO-17: 17)'),
     Allowed(PIPELINE + r'\.type', 'the same heatmaps (to 1e-5, tested in '
             'tests/datasets/test_pose_heatmap.py), faster, and drawn on the '
             'device when heatmap_on_device=True',
@@ -92,10 +93,11 @@ POSE = [
             "layout instead of COCO-17's left_kp/right_kp",
             ('Flip', 'LayoutFlip')),
     Allowed(PIPELINE + r'\.(layout|on_device)',
-            'the joint layout (openpose137) and where heatmaps are drawn'),
+            "the joint layout (None: the dataset's, which each sample "
+            'carries) and where heatmaps are drawn'),
     Allowed(PIPELINE + r'\.(skeletons|left_kp|right_kp|left_limb|right_limb)'
-            r'(\.\d+)*', "COCO-17's joint pairs; openpose137's come from "
-            'layout='),
+            r'(\.\d+)*', "COCO-17's joint pairs; OpenPose's come from the "
+            "dataset's layout"),
 ]
 POSE_ONLY_PREPROCESSOR = [
     Allowed(r'model\.data_preprocessor(\..+)?',
@@ -142,6 +144,10 @@ RECIPES = {
     POSEC3D + 'resnet3d-slowonly-r50_8xb16-u32-180e_imigue-pose.py':
     ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR),
     M3CN + 'res2net3d-slowonly-r50_8xb16-u32-180e_imigue-pose.py':
+    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
+    POSEC3D + 'resnet3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py':
+    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR),
+    M3CN + 'res2net3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py':
     ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
     POSEC3D + 'rgbposeconv3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py':
     ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE + PATCHED_HEAD),

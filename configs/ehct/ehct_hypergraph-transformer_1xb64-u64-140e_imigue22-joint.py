@@ -2,10 +2,10 @@
 # miga2023` writes data/imigue22/imigue_openpose22.pkl); the joint config's
 # recipe (Hyperformer's).
 _base_ = ['./ehct_hypergraph-transformer_1xb64-u64-140e_imigue-joint.py']
-model = dict(
-    backbone=dict(layout='openpose22', with_cp=False, attn_chunk_size=None))
+layout = 'openpose22'
+model = dict(backbone=dict(layout=layout, with_cp=False, attn_chunk_size=None))
 ann_file = 'data/imigue22/imigue_openpose22.pkl'
-imigue22 = dict(ann_file=ann_file, layout='openpose22')
+imigue22 = dict(ann_file=ann_file, layout=layout)
 train_dataloader = dict(dataset=imigue22)
 val_dataloader = dict(dataset=imigue22)
 test_dataloader = dict(dataset=imigue22)

@@ -1,21 +1,32 @@
-# Table 1's skeleton rows on the MiGA 2023 release (22 upper-body joints, no
-# RGB): `m2hen prepare-imigue miga2023 MiGA2023/ --out data/imigue22`, then
+# Paper Table 1 on the MiGA 2023 release (22 upper-body joints, no RGB):
+# `m2hen prepare-imigue miga2023 MiGA2023/ --out data/imigue22`, then
 # `m2hen benchmark configs/experiments/table1_imigue22.py [--plan ...]`.
-# Pose-heatmap rows need 22-joint PoseC3D/M3CN configs, not shipped yet.
+# Pose-heatmap rows follow MMAction2's pose_only.py recipe, EHCT
+# Hyperformer's; HgE sums Res2Net3D pose + EHCT (no RGB pathway here).
 _base_ = ['./table1_migsynth.py']
 name = 'table1_imigue22'
 ann_file = 'data/imigue22/imigue_openpose22.pkl'
-epochs = None  # the config's own (Hyperformer) schedule
+epochs = None  # each config's own (paper) schedule
 num_clips = [1, 10]
 
 models = dict(
     _delete_=True,
+    posec3d_pose=dict(
+        config='posec3d/posec3d_resnet3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py',
+        stage='single'),
+    m3cn_pose=dict(
+        config='m3cn/m3cn_res2net3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py',
+        stage='single'),
     ehct=dict(
         config='ehct/ehct_hypergraph-transformer_1xb64-u64-140e_imigue22-joint.py',
         stage='single'),
 )
 rows = [
+    dict(method='ResNet3D', modality='pose', models=['posec3d_pose']),
+    dict(method='Res2Net3D', modality='pose', models=['m3cn_pose']),
     dict(method='EHCT', modality='skeleton', models=['ehct']),
-    dict(method='+ group training (GpT)', modality='skeleton',
-         models=['ehct'], group_training=True),
+    dict(method='Res2Net3D + EHCT (HgE)', modality='pose+skeleton',
+         models=['m3cn_pose', 'ehct']),
+    dict(method='+ group training (GpT)', modality='pose+skeleton',
+         models=['m3cn_pose', 'ehct'], group_training=True),
 ]

@@ -126,6 +126,9 @@ def predict(video: str, config: str, checkpoint: str,
     check_person(sample, video)
     sample.update(filename=osp.abspath(video), modality='Pose',
                   start_index=0, label=-1)
+    layout = cfg.test_dataloader.dataset.get('layout')
+    if layout is not None:  # as the config's dataset adds it to its samples
+        sample['layout'] = layout
     sample.setdefault('original_shape', sample['img_shape'])
     result = inference_recognizer(
         model.to(device), sample,

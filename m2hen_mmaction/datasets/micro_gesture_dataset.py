@@ -39,7 +39,11 @@ class MicroGesturePoseDataset(PoseDataset):
 
     Args:
         layout (str, optional): Joint layout the keypoints must follow (e.g.
-            ``'openpose137'``). None skips the joint-count check.
+            ``'openpose137'``). Each sample carries it as ``layout`` (as
+            MMAction2's datasets add ``modality``), so ``LayoutFlip`` and
+            ``GeneratePoseHeatmap`` without their own ``layout=`` use it:
+            a config names the layout once, in its datasets. None skips the
+            joint-count check and adds nothing.
         num_classes (int, optional): As in ``BaseActionDataset``; labels must
             lie in ``[0, num_classes)``. Defaults to the number of names in
             ``classes.txt`` beside ``ann_file`` when that file exists.
@@ -89,6 +93,14 @@ class MicroGesturePoseDataset(PoseDataset):
             if self.check_videos:
                 self._check_video(item)
         return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        """The sample's annotation, with ``layout`` when the dataset has
+        one (read by the layout-aware transforms)."""
+        data_info = super().get_data_info(idx)
+        if self.layout is not None:
+            data_info['layout'] = self.layout
+        return data_info
 
     @staticmethod
     def _check_video(item: dict) -> None:

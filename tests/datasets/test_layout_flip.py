@@ -37,3 +37,17 @@ def test_layout_flip_equals_flip_with_the_layouts_pairs(layout):
 def test_unknown_layout_is_a_clear_error():
     with pytest.raises(KeyError, match='Unknown joint layout'):
         TRANSFORMS.build(dict(type='LayoutFlip', layout='smpl24'))
+
+
+def test_without_layout_the_samples_layout_flips():
+    """MicroGesturePoseDataset(layout=...) puts the layout in each sample."""
+    joints = get_layout('openpose22')
+    ours = TRANSFORMS.build(dict(type='LayoutFlip', flip_ratio=1.))
+    named = TRANSFORMS.build(dict(type='LayoutFlip', layout='openpose22',
+                                  flip_ratio=1.))
+    a = ours(dict(_sample(joints.num_joints), layout='openpose22'))
+    b = named(_sample(joints.num_joints))
+    np.testing.assert_array_equal(a['keypoint'], b['keypoint'])
+    with pytest.raises(ValueError, match='no layout.*set layout= on the '
+                       'dataset'):
+        ours(_sample(joints.num_joints))

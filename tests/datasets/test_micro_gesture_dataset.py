@@ -43,6 +43,8 @@ def test_good_data_loads_with_class_names(tmp_path):
     assert len(dataset) == 2
     assert dataset.metainfo['classes'] == ('a', 'b', 'c')
     assert dataset[1]['keypoint'].shape == (1, 4, 137, 2)
+    assert dataset[1]['layout'] == 'openpose137'  # for the transforms
+    assert 'layout' not in _build(path, layout=None)[1]
 
 
 def test_label_out_of_range_names_the_sample(tmp_path):

@@ -258,3 +258,41 @@ def test_format_shape_gives_same_clips_without_copy(num_clips, double):
     assert np.abs(ours - theirs).max() <= TOLERANCE
     # Heatmaps are stored channel-major: FormatShape makes a view, no copy.
     assert np.shares_memory(drawn, ours)
+
+
+@pytest.mark.parametrize('layout', ['openpose22', 'coco17'])
+def test_without_layout_or_pairs_the_samples_layout_is_used(layout):
+    """A config names the layout once, in its dataset (each sample carries
+    it): without layout= and pairs, the transform draws with that one."""
+    sample = dict(random_sample(get_layout(layout).num_joints), layout=layout)
+    from_sample = GeneratePoseHeatmap(with_limb=True, double=True)(
+        copy.deepcopy(sample))['imgs']
+    named = GeneratePoseHeatmap(with_limb=True, double=True, layout=layout)(
+        copy.deepcopy(sample))['imgs']
+    unnamed = GeneratePoseHeatmap(with_limb=True, double=True)(
+        dict(sample, layout=None))['imgs'] if layout == 'coco17' else None
+    assert np.array_equal(from_sample, named)
+    assert from_sample.shape[1] == len(sample['keypoint'][0, 0]) + len(
+        get_layout(layout).limbs)
+    if unnamed is not None:  # no layout anywhere: COCO-17's, as MMAction2
+        assert np.array_equal(unnamed, named)
+    # Given pairs win over the sample's layout (GeneratePoseTarget's args).
+    coco = dict(random_sample(17), layout='openpose22')
+    assert np.array_equal(
+        GeneratePoseHeatmap(**pose_target_args('coco17'))(coco)['imgs'],
+        GeneratePoseHeatmap()(random_sample(17))['imgs'])
+
+
+def test_the_samples_layout_checks_the_joint_count():
+    with pytest.raises(ValueError, match=r"clip_0.*17 joints.*openpose22"):
+        GeneratePoseHeatmap()(dict(random_sample(17), layout='openpose22'))
+
+
+def test_on_device_flips_need_the_layout_in_the_config():
+    """The preprocessor draws without the samples: double/with_limb on the
+    device cannot use a sample's layout."""
+    sample = dict(random_sample(22), layout='openpose22')
+    record = GeneratePoseHeatmap(on_device=True)(copy.deepcopy(sample))
+    assert record['imgs'].shape == (3, 2, 22, len(RECORD_FIELDS))
+    with pytest.raises(ValueError, match="clip_0.*needs layout=.*openpose22"):
+        GeneratePoseHeatmap(on_device=True, double=True)(sample)

@@ -24,7 +24,7 @@ from m2hen_mmaction.data.migsynth.generate import CLASS_NAMES
 from m2hen_mmaction.data.releases.common import IMIGUE_CLASSES
 from m2hen_mmaction.experiments.runner import labels_file, scores_file
 
-from conftest import run_console_script
+from conftest import config_path, run_console_script
 
 SUBJECTS = {'train': 'S1', 'val': 'S2', 'test': 'S3'}
 RGBPOSE_SMOKE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
@@ -152,3 +152,90 @@ def test_table1_imigue_on_a_mock_release(small_migsynth, tmp_path):
         scores = np.load(scores_file(str(work_dir), row, 1))
         assert scores.shape == (num_test, len(IMIGUE_CLASSES))
     assert len(np.load(labels_file(str(work_dir), 1))) == num_test
+
+
+# MiGA 2023 (22 joints, no RGB): the shipped smoke configs, moved to 22
+# joints the way a user moves a config: the datasets' layout (the pose
+# pipelines follow it) and the network's input.
+SMOKE22 = {
+    'posec3d_pose': 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_'
+    'migsynth-pose_smoke.py',
+    'm3cn_pose': 'm3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-'
+    'pose_smoke.py',
+    'ehct': 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-'
+    'skeleton_smoke.py',
+}
+ROWS22 = ('ResNet3D', 'Res2Net3D', 'EHCT', 'Res2Net3D + EHCT (HgE)',
+          '+ group training (GpT)')
+
+
+def smoke22_config(folder, key):
+    """A user config: ``SMOKE22[key]`` on ``openpose22`` data."""
+    network = ("dict(backbone=dict(layout=layout))" if key == 'ehct' else
+               "dict(backbone=dict(in_channels=22))")
+    path = folder / f'{key}_22.py'
+    path.write_text(
+        f"_base_ = [{config_path(SMOKE22[key])!r}]\nlayout = 'openpose22'\n"
+        f'model = {network}\n' + ''.join(
+            f'{loader} = dict(dataset=dict(layout=layout))\n'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')))
+    return str(path)
+
+
+def export_miga2023(ann_file, release):
+    """MiG-Synth's splits as MiGA 2023 files: ``<split>_data.npy`` (N, 3, T,
+    22, 1) of the first 22 joints (openpose22 is BODY_25's first 22) and
+    ``<split>_label.pkl`` (names, labels)."""
+    with open(ann_file, 'rb') as f:
+        data = pickle.load(f)
+    annotations = data['annotations']
+    labels = imigue_labels(annotations, set(data['split']['train']))
+    release.mkdir()
+    for split in SUBJECTS:
+        members = [i for i, a in enumerate(annotations)
+                   if a['frame_dir'] in set(data['split'][split])]
+        arrays = [np.concatenate([annotations[i]['keypoint'][..., :22, :],
+                                  annotations[i]['keypoint_score'][
+                                      ..., :22, None]], axis=-1)
+                  for i in members]  # (M, T, 22, 3)
+        np.save(release / f'{split}_data.npy',
+                np.stack(arrays).transpose(0, 4, 2, 3, 1))
+        with open(release / f'{split}_label.pkl', 'wb') as f:
+            pickle.dump(([annotations[i]['frame_dir'] for i in members],
+                         [labels[i] for i in members]), f)
+    return len(data['split']['test']), annotations[0]['img_shape']
+
+
+@pytest.mark.slow
+def test_table1_imigue22_on_a_mock_release(small_migsynth, tmp_path):
+    num_test, img_shape = export_miga2023(small_migsynth,
+                                          tmp_path / 'MiGA2023')
+    run_console_script(
+        'm2hen', 'prepare-imigue', 'miga2023', 'MiGA2023', '--out',
+        'data/imigue22', '--normalized', 'no', '--img-shape', *img_shape,
+        cwd=tmp_path)
+    smoke = [f'models.{key}.config={smoke22_config(tmp_path, key)}'
+             for key in SMOKE22]
+    run_console_script(
+        'm2hen', 'benchmark', 'table1_imigue22.py', '--name', 'mock22',
+        '--epochs', '1', '--num-clips', '1', '--cfg-options', *smoke,
+        'model.cls_head.num_classes=32', cwd=tmp_path)
+
+    work_dir = tmp_path / 'work_dirs' / 'mock22'
+    results = json.load(open(work_dir / 'results.json'))
+    assert [r['method'] for r in results['rows']] == list(ROWS22)
+    assert len(results['rows'][-1]['alphas']) == len(results['parts']) >= 2
+    for key in SMOKE22:
+        config = results['models'][key]['config']
+        assert config['test_dataloader']['dataset']['layout'] == 'openpose22'
+    assert results['models']['m3cn_pose']['config']['model']['backbone'][
+        'in_channels'] == 22
+    report = (work_dir / 'report.md').read_text()
+    for row in ROWS22:
+        assert f'| {row} | ' in report
+    assert 'The EHCT ensemble beats the best single model' in report
+    assert (work_dir / 'confusion_matrix.png').is_file()
+    for row in ROWS22:
+        scores = np.load(scores_file(str(work_dir), row, 1))
+        assert scores.shape == (num_test, len(IMIGUE_CLASSES))

@@ -1,6 +1,7 @@
 # iMiGUE (licensed; convert it with `m2hen prepare-imigue`), 32 classes,
 # openpose137 skeletons, cross-subject splits. Modality configs add pipelines.
 dataset_type = 'MicroGesturePoseDataset'
+# Every sample carries its dataset's layout; the pose pipelines read it there.
 layout = 'openpose137'
 data_root = 'data/imigue'
 ann_file = 'data/imigue/imigue_openpose137.pkl'

@@ -9,9 +9,10 @@ test_num_clips = 10
 # True: the pipeline packs keypoints and PoseHeatmapPreprocessor draws the
 # heatmaps on the model's device (GPU); False: GeneratePoseHeatmap on CPU.
 heatmap_on_device = False
+# Joint layout: the datasets' `layout`, which each sample carries.
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.7, use_score=True,
                with_kp=True, with_limb=False, scaling=0.25,
-               layout='openpose137', on_device=heatmap_on_device)
+               on_device=heatmap_on_device)
 
 
 def _rgbpose_pipeline(num_clips, test_mode):
@@ -31,7 +32,7 @@ train_pipeline = _rgbpose_pipeline(1, False)
 train_pipeline[4:4] = [
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(rgb_size, rgb_size), keep_ratio=False),
-    dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),
+    dict(type='LayoutFlip', flip_ratio=0.5),
 ]
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)

@@ -5,8 +5,9 @@ _base_ = ['./migsynth_loaders.py']
 clip_len = 16
 heatmap_size = 16
 test_num_clips = 10
+# Joint layout: the datasets' `layout`, which each sample carries.
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.6, use_score=True,
-               with_kp=True, with_limb=False, layout='openpose137')
+               with_kp=True, with_limb=False)
 
 
 def _pose_pipeline(num_clips, test_mode):
@@ -28,7 +29,7 @@ train_pipeline[3:4] = [
     dict(type='Resize', scale=(-1, heatmap_size + 4)),
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
     dict(type='Resize', scale=(heatmap_size, heatmap_size), keep_ratio=False),
-    dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'),
+    dict(type='LayoutFlip', flip_ratio=0.5),
 ]
 val_pipeline = _pose_pipeline(1, True)
 test_pipeline = _pose_pipeline(test_num_clips, True)

@@ -5,8 +5,9 @@ _base_ = ['./migsynth_loaders.py']
 clip_len = dict(RGB=4, Pose=16)
 rgb_size = 64
 test_num_clips = 10
+# Joint layout: the datasets' `layout`, which each sample carries.
 heatmap = dict(type='GeneratePoseHeatmap', sigma=0.7, use_score=True,
-               with_kp=True, with_limb=False, scaling=0.25, layout='openpose137')
+               with_kp=True, with_limb=False, scaling=0.25)
 
 
 def _rgbpose_pipeline(num_clips, test_mode):
@@ -27,8 +28,7 @@ train_pipeline[3:3] = [
     dict(type='Resize', scale=(rgb_size + 8, rgb_size + 16), keep_ratio=False),
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
 ]
-train_pipeline.insert(
-    -3, dict(type='LayoutFlip', flip_ratio=0.5, layout='openpose137'))
+train_pipeline.insert(-3, dict(type='LayoutFlip', flip_ratio=0.5))
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)
 

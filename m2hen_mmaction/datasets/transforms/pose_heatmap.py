@@ -130,7 +130,9 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
       among the joint channels and limb pairs among the limb channels.
 
     Required Keys: keypoint (M, T, V, 2), keypoint_score (optional,
-    (M, T, V)), img_shape; frame_dir (optional, named in errors).
+    (M, T, V)), img_shape; frame_dir (optional, named in errors); layout
+    (optional: used when neither ``layout`` nor joint pairs are given;
+    ``MicroGesturePoseDataset(layout=...)`` adds it to every sample).
 
     Added Keys: imgs, or heatmap_imgs when imgs exists: float32
     (T', C, H', W') heatmaps with T' = T (2T with ``double``), C = V
@@ -160,10 +162,14 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
         scaling (float): Heatmap size / image size. Defaults to 1.
         layout (str, optional): Joint layout name (e.g. ``'openpose137'``);
             supplies ``skeletons`` and the flip pairs (pass it or those, not
-            both) and checks the keypoints' joint count. Defaults to None.
+            both) and checks the keypoints' joint count. None (and no
+            pairs): the sample's ``layout`` if it has one, else COCO-17's
+            pairs as in ``GeneratePoseTarget``. Defaults to None.
         on_device (bool): Pack the keypoint record instead of drawing; a
             ``PoseHeatmapPreprocessor`` built with the same arguments draws
-            it on the model's device. Defaults to False.
+            it on the model's device. The preprocessor does not see the
+            samples, so ``double`` or ``with_limb`` on the device need
+            ``layout=`` (or pairs) here. Defaults to False.
     """
 
     def __init__(self,
@@ -180,26 +186,57 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
                  scaling: float = 1.,
                  layout: Optional[str] = None,
                  on_device: bool = False) -> None:
-        given = _resolve_pose_args(
-            layout, dict(skeletons=skeletons, left_kp=left_kp,
-                         right_kp=right_kp, left_limb=left_limb,
-                         right_limb=right_limb))
+        pairs = dict(skeletons=skeletons, left_kp=left_kp, right_kp=right_kp,
+                     left_limb=left_limb, right_limb=right_limb)
+        given = _resolve_pose_args(layout, pairs)
         _check_args(sigma, scaling, with_kp, with_limb, double, given)
         super().__init__(sigma=sigma, use_score=use_score, with_kp=with_kp,
                          with_limb=with_limb, double=double, scaling=scaling,
                          **given)
         self.layout = layout
+        # No layout and no pairs: a sample's `layout` key decides.
+        self.layout_from_sample = layout is None and all(
+            value is None for value in pairs.values())
         self.on_device = on_device
-        self.spec = HeatmapSpec(
-            sigma=sigma, with_kp=with_kp,
-            limbs=self.skeletons if with_limb else (),
-            kp_pairs=tuple(zip(self.left_kp, self.right_kp)) if with_kp
-            else (),
-            limb_pairs=tuple(zip(self.left_limb, self.right_limb))
-            if with_limb else ())
+        self.spec = self._spec(given)
+        self._layout_specs: Dict[str, HeatmapSpec] = {}
+
+    def _spec(self, pose_args: Dict) -> HeatmapSpec:
+        """How to draw, given resolved skeletons and flip pairs."""
+        return HeatmapSpec(
+            sigma=self.sigma, with_kp=self.with_kp,
+            limbs=pose_args['skeletons'] if self.with_limb else (),
+            kp_pairs=tuple(zip(pose_args['left_kp'], pose_args['right_kp']))
+            if self.with_kp else (),
+            limb_pairs=tuple(zip(pose_args['left_limb'],
+                                 pose_args['right_limb']))
+            if self.with_limb else ())
+
+    def sample_layout(self, results: Dict) -> Optional[str]:
+        """The layout this sample is drawn with: ``layout=``, else the
+        sample's ``layout`` (when no pairs were given), else None."""
+        if self.layout_from_sample:
+            return results.get('layout')
+        return self.layout
+
+    def sample_spec(self, results: Dict) -> HeatmapSpec:
+        """The :class:`HeatmapSpec` of this sample's layout."""
+        layout = self.sample_layout(results)
+        if not self.layout_from_sample or layout is None:
+            return self.spec
+        if layout not in self._layout_specs:
+            if self.on_device and (self.double or self.with_limb):
+                raise ValueError(
+                    f'{_sample(results)}GeneratePoseHeatmap(on_device=True) '
+                    f'with double or with_limb needs layout= (here '
+                    f'{layout!r}, the dataset\'s) in its config: '
+                    'PoseHeatmapPreprocessor draws without the samples.')
+            self._layout_specs[layout] = self._spec(
+                _resolve_pose_args(layout, {}))
+        return self._layout_specs[layout]
 
     def _check_keypoints(self, keypoint: np.ndarray, scores: np.ndarray,
-                         results: Dict) -> None:
+                         results: Dict, spec: HeatmapSpec) -> None:
         sample = _sample(results)
         if keypoint.ndim != 4 or keypoint.shape[-1] < 2:
             raise ValueError(f'{sample}keypoint must have shape (M, T, V, 2), '
@@ -209,12 +246,12 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
                              f'{keypoint.shape[:3]} (M, T, V) to match '
                              f'keypoint, got {scores.shape}.')
         num_joints = keypoint.shape[2]
-        if self.layout is not None:
-            check_num_joints(num_joints, self.layout,
-                             results.get('frame_dir', ''))
-        used = [j for limb in self.spec.limbs for j in limb]
-        if self.double and self.with_kp:
-            used += list(self.left_kp) + list(self.right_kp)
+        layout = self.sample_layout(results)
+        if layout is not None:
+            check_num_joints(num_joints, layout, results.get('frame_dir', ''))
+        used = [j for limb in spec.limbs for j in limb]
+        if self.double:
+            used += [j for pair in spec.kp_pairs for j in pair]
         if used and max(used) >= num_joints:
             raise ValueError(
                 f'{sample}keypoints have {num_joints} joints but skeletons/'
@@ -246,7 +283,8 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
         has_scores = self.use_score and 'keypoint_score' in results
         scores = np.asarray(results['keypoint_score'], np.float32) \
             if has_scores else np.ones(keypoint.shape[:-1], np.float32)
-        self._check_keypoints(keypoint, scores, results)
+        self._check_keypoints(keypoint, scores, results,
+                              self.sample_spec(results))
         coords = keypoint[..., :2].astype(np.float32)
         coords *= self.scaling
         self._finite(coords, 'keypoint', sample)
@@ -268,8 +306,10 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
             record = np.concatenate([record, mirrored])
         return record
 
-    def draw(self, record: np.ndarray) -> np.ndarray:
-        """Draw a (T', M, V, 6) record into (T', C, H', W') heatmaps.
+    def draw(self, record: np.ndarray,
+             spec: Optional[HeatmapSpec] = None) -> np.ndarray:
+        """Draw a (T', M, V, 6) record into (T', C, H', W') heatmaps, with
+        ``spec`` (default: this transform's, without a sample layout).
 
         The heatmaps are stored channel-major, (C, T', H', W') in memory,
         and returned as a transposed view, so that ``FormatShape`` reaches
@@ -277,11 +317,12 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
         """
         num_frames, _, num_joints = record.shape[:3]
         height, width = (int(size) for size in record[0, 0, 0, 4:6])
-        channels = self.spec.num_channels(num_joints)
+        spec = spec or self.spec
+        channels = spec.num_channels(num_joints)
         plane = height * width
         out = np.zeros(channels * num_frames * plane, np.float32)
         render_records(record, out, np.arange(num_frames) * plane,
-                       num_frames * plane, width, self.spec)
+                       num_frames * plane, width, spec)
         return out.reshape(channels, num_frames, height,
                            width).transpose(1, 0, 2, 3)
 
@@ -296,7 +337,8 @@ class GeneratePoseHeatmap(GeneratePoseTarget):
         """
         record = self.keypoint_record(results)
         key = 'heatmap_imgs' if 'imgs' in results else 'imgs'
-        results[key] = record if self.on_device else self.draw(record)
+        results[key] = record if self.on_device else self.draw(
+            record, self.sample_spec(results))
         return results
 
     def __repr__(self) -> str:
