@@ -214,8 +214,9 @@ def _add_benchmark_command(sub) -> None:
     p.add_argument('--score-only', action='store_true',
                    help='train nothing: score the rows whose runs finished, '
                    'list the others')
-    cluster = p.add_argument_group('launcher (passed to every mim command '
-                                   'of --plan)')
+    cluster = p.add_argument_group(
+        'launcher (passed to every mim command; without --plan the '
+        'commands run here, one after another, then the rows are scored)')
     cluster.add_argument('--launcher', choices=('none', 'pytorch', 'slurm'),
                          default='none')
     cluster.add_argument('--gpus', type=int)
@@ -252,9 +253,8 @@ def _launcher(args: argparse.Namespace):
     launcher = Launcher(args.launcher, args.gpus, args.gpus_per_node,
                         args.partition, args.srun_args)
     launcher.arguments()  # checks the combination
-    if launcher.launcher != 'none' and not args.plan:
-        raise InputError('--launcher applies to the commands of --plan; '
-                         'without --plan models train in this process')
+    if launcher.launcher != 'none' and args.score_only:
+        raise InputError('--score-only trains nothing: drop --launcher')
     return launcher
 
 
@@ -272,7 +272,16 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         from m2hen_mmaction.experiments.plan import print_plan
         print(print_plan(exp, launcher), end='')
         return 0
-    results = run_experiment(exp, train=not args.score_only)
+    if launcher.launcher != 'none':
+        from m2hen_mmaction.experiments.plan import (PlanCommandFailed,
+                                                     execute_plan)
+        try:
+            execute_plan(exp, launcher)
+        except PlanCommandFailed as failed:
+            print(f'm2hen benchmark: error: {failed}', file=sys.stderr)
+            return 1
+    results = run_experiment(exp, train=not args.score_only and
+                             launcher.launcher == 'none')
     print(table1_markdown(results))
     print(f'Report: {write_report(exp.work_dir)}')
     return 0

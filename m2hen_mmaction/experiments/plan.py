@@ -8,10 +8,18 @@ trainsets. Launcher options (``--launcher pytorch --gpus N``,
 ``--launcher slurm --partition P ...``) are passed to every ``mim``
 command. After the commands ran, anywhere, ``m2hen benchmark <experiment>``
 finds the runs and scores the rows.
+
+``m2hen benchmark <experiment> --launcher ...`` without ``--plan`` runs the
+same commands here, one after another (:func:`execute_plan`), skipping
+finished runs, then scores the rows as the in-process path does.
 """
 import os
 import os.path as osp
 import shlex
+import shutil
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
@@ -20,7 +28,7 @@ from mmengine.config import Config
 from ..errors import InputError
 from .experiment import ModelRun, merge_path, run_dir
 from .runner import (config_file, dump_path, prepare, test_options,
-                     test_splits, write_config)
+                     test_splits, write_config, write_done)
 
 SCRIPT = 'plan.sh'
 BEST_CHECKPOINT = (
@@ -135,3 +143,63 @@ def print_plan(exp: Config, launcher: Launcher) -> str:
     _, pairs, records = prepare(exp)
     finished = {key: record is not None for key, record in records.items()}
     return write_plan(exp, pairs, launcher, finished)
+
+
+class PlanCommandFailed(RuntimeError):
+    """A command of the plan exited with an error (its output is above)."""
+
+
+def _environment() -> dict:
+    """Ours, with this Python's scripts (``mim``, ``m2hen``) first on PATH."""
+    scripts = osp.dirname(sys.executable)
+    return dict(os.environ,
+                PATH=os.pathsep.join([scripts, os.environ.get('PATH', '')]))
+
+
+def run_command(line: str) -> int:
+    """Run one plan command as ``plan.sh`` would (bash, same helpers),
+    its output going to ours; return its exit status."""
+    script = f'set -euo pipefail\n{BEST_CHECKPOINT}\n{line}\n'
+    return subprocess.run(['bash', '-c', script],
+                          env=_environment()).returncode
+
+
+def execute_plan(exp: Config, launcher: Launcher) -> None:
+    """Run the plan's commands here, in dependency order, one at a time.
+
+    Writes the configs and ``plan.sh`` as ``--plan`` does, skips finished
+    runs, prints a progress line before each command and marks each run
+    finished (``done.json`` with its training time) once its commands
+    succeeded. With ``--launcher slurm`` each ``mim`` command is an
+    ``srun`` that returns when its job ends.
+
+    Raises:
+        InputError: ``--launcher slurm`` where ``srun`` is not on PATH.
+        PlanCommandFailed: A command failed; nothing after it ran.
+    """
+    if launcher.launcher == 'slurm' and not shutil.which('srun'):
+        raise InputError('--launcher slurm runs each command with srun, '
+                         'which is not on PATH here: run it on a slurm '
+                         'login node, or write the commands with --plan')
+    _, pairs, records = prepare(exp)
+    finished = {key: record is not None for key, record in records.items()}
+    write_plan(exp, pairs, launcher, finished)
+    todo = [(run, cfg, run_commands(exp, run, cfg, launcher))
+            for run, cfg in pairs if not finished[run.key]]
+    total, done = sum(len(lines) for _, _, lines in todo), 0
+    print(f'{len(todo)} of {len(pairs)} runs to do ({total} commands); '
+          f'finished earlier: {[k for k, f in finished.items() if f]}',
+          flush=True)
+    for run, cfg, lines in todo:
+        seconds = []
+        for line in lines:
+            done += 1
+            print(f'[{run.key}] command {done}/{total}: {line}', flush=True)
+            start = time.time()
+            status = run_command(line)
+            if status:
+                raise PlanCommandFailed(
+                    f'command {done}/{total} (run {run.key}) exited with '
+                    f'status {status}: {line}')
+            seconds.append(round(time.time() - start, 1))
+        write_done(exp, run, cfg, train_seconds=seconds[0])

@@ -366,7 +366,7 @@ def _run(exp: Config, train: bool) -> Dict:
     for run, cfg in pairs:
         record = records[run.key]
         if record:
-            print(f'[{run.key}] finished earlier, reusing '
+            print(f'[{run.key}] finished, reusing '
                   f'{run_dir(exp, run.key)}', flush=True)
         elif train:
             record = train_run(exp, run, cfg)

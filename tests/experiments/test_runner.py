@@ -17,6 +17,7 @@ from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
 from m2hen_mmaction.grouping.parts import build_trainset
 
 from conftest import BIN, run_console_script
+from smoke_runs import clean_env, run
 
 EXPERIMENT = osp.join(CONFIG_ROOT, 'experiments', 'table1_migsynth.py')
 SMOKE = [
@@ -160,8 +161,10 @@ BAD_INPUT = {
     'unknown row': (['--rows', 'Transformer'], "Unknown rows ['Transformer']"),
     'unknown model': (['--cfg-options', 'rows.0.models=[nope]'],
                       "names unknown models ['nope']"),
-    'launcher without plan': (['--launcher', 'pytorch', '--gpus', '2'],
-                              '--launcher applies to the commands of --plan'),
+    'launcher with score-only': (['--launcher', 'pytorch', '--score-only'],
+                                 '--score-only trains nothing'),
+    'slurm without srun': (['--launcher', 'slurm', '--partition', 'gpu'],
+                           'srun, which is not on PATH here'),
     'slurm without partition': (['--plan', '--launcher', 'slurm'],
                                 '--launcher slurm needs --partition'),
 }
@@ -201,7 +204,54 @@ def test_bad_experiment_input_is_one_line_before_training(
     than the check)."""
     args, message = BAD_INPUT[case]
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('PATH', BIN)  # no srun
     assert main(['benchmark', EXPERIMENT, '--ann-file', small_migsynth,
                  *args]) == 2
     assert message in one_line_error(capsys.readouterr().err)
     assert_nothing_trained(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_launcher_runs_the_plan_here_then_scores(small_migsynth, tmp_path):
+    """README's `m2hen benchmark <experiment> --launcher pytorch --gpus N`:
+    the plan's commands run here (2 gloo processes each), then the rows are
+    scored as in-process; finished runs are skipped; a failing command
+    stops the benchmark with one line naming it."""
+    env = dict(clean_env(), CUDA_VISIBLE_DEVICES='')
+
+    def launch(name, *options):
+        return run(['m2hen', 'benchmark', 'table1_migsynth.py', '--ann-file',
+                    small_migsynth, '--name', name, '--rows', 'EHCT',
+                    '--epochs', '1', '--num-clips', '1', '--launcher',
+                    'pytorch', '--gpus', '2', '--cfg-options', SMOKE[1],
+                    *options], cwd=tmp_path, env=env, timeout=600)
+
+    result = launch('dist')
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert '[ehct] command 1/3: mim train m2hen_mmaction' in log
+    assert 'All 2 ranks hold identical weights and buffers.' in log
+    assert '[ehct] command 3/3: mim test m2hen_mmaction' in log
+    work_dir = tmp_path / 'work_dirs' / 'dist'
+    results = json.load(open(work_dir / 'results.json'))
+    assert [r['method'] for r in results['rows']] == ['EHCT']
+    assert results['models']['ehct']['train_seconds'] > 0
+    assert '| EHCT | skeleton | 1 |' in (work_dir / 'report.md').read_text()
+    # The distributed test dumps every test sample exactly once.
+    test_ids = mmengine.load(small_migsynth)['split']['test']
+    dump = mmengine.load(work_dir / 'ehct' / 'test_noc1.pkl')
+    assert sorted(s['frame_dir'] for s in dump) == sorted(test_ids)
+    scores = np.load(runner.scores_file(str(work_dir), 'EHCT', 1))
+    assert scores.shape == (len(test_ids), 16)
+
+    again = launch('dist')
+    assert again.returncode == 0 and '0 of 1 runs to do' in again.stdout
+    assert 'mim train' not in again.stdout
+
+    failed = launch('nccl', 'env_cfg.dist_cfg.backend=nccl')
+    line = failed.stderr.strip().splitlines()[-1]
+    assert failed.returncode == 1, failed.stderr[-3000:]
+    assert line.startswith('m2hen benchmark: error: command 1/3 (run ehct) '
+                           'exited with status')
+    assert line.endswith('--launcher pytorch --gpus 2') and 'mim train' in line
+    assert not (tmp_path / 'work_dirs' / 'nccl' / 'results.json').exists()
