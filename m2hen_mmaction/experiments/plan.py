@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -137,11 +137,18 @@ def write_plan(exp: Config, pairs: Sequence, launcher: Launcher,
     return text
 
 
+def _checked_runs(exp: Config) -> Tuple[List[Tuple[ModelRun, Config]],
+                                          Dict[str, bool]]:
+    """Every ``(run, resolved config)`` in dependency order, and whether
+    each run finished (all checked before anything runs)."""
+    _, pairs, records = prepare(exp)
+    return pairs, {key: record is not None for key, record in records.items()}
+
+
 def print_plan(exp: Config, launcher: Launcher) -> str:
     """Check the experiment, write its configs and plan script; return the
     script's text."""
-    _, pairs, records = prepare(exp)
-    finished = {key: record is not None for key, record in records.items()}
+    pairs, finished = _checked_runs(exp)
     return write_plan(exp, pairs, launcher, finished)
 
 
@@ -181,8 +188,7 @@ def execute_plan(exp: Config, launcher: Launcher) -> None:
         raise InputError('--launcher slurm runs each command with srun, '
                          'which is not on PATH here: run it on a slurm '
                          'login node, or write the commands with --plan')
-    _, pairs, records = prepare(exp)
-    finished = {key: record is not None for key, record in records.items()}
+    pairs, finished = _checked_runs(exp)
     write_plan(exp, pairs, launcher, finished)
     todo = [(run, cfg, run_commands(exp, run, cfg, launcher))
             for run, cfg in pairs if not finished[run.key]]
