@@ -262,8 +262,7 @@ def _launcher(args: argparse.Namespace):
 def run_benchmark_command(args: argparse.Namespace) -> int:
     from m2hen_mmaction.experiments.experiment import (load_experiment,
                                                        select_rows)
-    from m2hen_mmaction.experiments.report import (table1_markdown,
-                                                   write_report)
+    from m2hen_mmaction.experiments.report import table1_markdown
     from m2hen_mmaction.experiments.runner import run_experiment
     launcher = _launcher(args)
     exp = load_experiment(args.experiment, _experiment_options(args))
@@ -283,8 +282,7 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
     results = run_experiment(exp, train=not args.score_only and
                              launcher.launcher == 'none')
     print(table1_markdown(results))
-    print(f'Report: {write_report(exp.work_dir)}')
-    return 0
+    return _write_report(exp.work_dir, args.command)
 
 
 @command('demo')
@@ -304,11 +302,19 @@ def _add_report(sub) -> None:
     p.add_argument('work_dir')
 
 
+def _write_report(work_dir: str, command_name: str) -> int:
+    """Write report.md; print its path, and its warning to stderr."""
+    from m2hen_mmaction.experiments.report import write_report
+    path, warning = write_report(work_dir)
+    print(f'Report: {path}')
+    if warning:
+        print(f'm2hen {command_name}: warning: {warning}', file=sys.stderr)
+    return 0
+
+
 @command('report')
 def run_report(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.experiments.report import write_report
-    print(f'Report: {write_report(args.work_dir)}')
-    return 0
+    return _write_report(args.work_dir, args.command)
 
 
 def _add_merge_init(sub) -> None:

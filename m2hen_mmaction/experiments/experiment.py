@@ -38,6 +38,12 @@ CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
                        'configs')
 # Keys that say where or how a run happens, not what it trains.
 UNCOMPARED_KEYS = ('experiment_name', 'launcher', 'work_dir')
+# Class subsets a claim can target without defining them: every class, and
+# the classes outside the head part A of group training.
+BUILTIN_SUBSETS = ('all', 'tail')
+# A claim: its text, the row claimed better and the rows it is compared with
+# (each [method, modality]), and the class subsets it targets.
+CLAIM_KEYS = ('text', 'better', 'than', 'subsets')
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,66 @@ def check_experiment(exp: Config) -> None:
     if exp.fuse not in NORMALIZE:
         raise InputError(f'fuse must be one of {tuple(NORMALIZE)}, got '
                          f'{exp.fuse!r}')
+    check_claims(exp)
+    if osp.isfile(exp.ann_file):  # else check_data stops the run later
+        class_group_indices(exp)
+
+
+def check_claims(exp: Config) -> None:
+    """Raise :class:`InputError` for a claim naming a row the experiment
+    does not have or a class subset that is neither built in nor in
+    ``class_groups``."""
+    rows = [[row.method, row.modality] for row in exp.rows]
+    subsets = list(BUILTIN_SUBSETS) + list(exp.get('class_groups', {}))
+    for name in BUILTIN_SUBSETS:
+        if name in exp.get('class_groups', {}):
+            raise InputError(f'class_groups must not define {name!r}: it is '
+                             'a built-in subset')
+    for claim in exp.get('claims', []):
+        missing = [k for k in CLAIM_KEYS if k not in claim]
+        if missing:
+            raise InputError(f'claim {dict(claim)} lacks {missing}; a claim '
+                             f'has {CLAIM_KEYS}')
+        for row in [claim.better, *claim.than]:
+            if list(row) not in rows:
+                raise InputError(
+                    f'claim {claim.text!r} names row {list(row)}, which '
+                    f'{exp.experiment_file} does not have; its rows are '
+                    f'{rows}')
+        unknown = [s for s in claim.subsets if s not in subsets]
+        if unknown:
+            raise InputError(f'claim {claim.text!r} targets unknown class '
+                             f'subsets {unknown}; define them in '
+                             f'class_groups or use {subsets}')
+
+
+def class_group_indices(exp: Config) -> Dict[str, List[int]]:
+    """``class_groups`` (name -> class names) as class indices of
+    ``classes.txt`` beside the experiment's ``ann_file``.
+
+    Raises:
+        InputError: A class name is not in ``classes.txt``, or there is no
+            ``classes.txt`` to resolve names against.
+    """
+    groups = exp.get('class_groups', {})
+    if not groups:
+        return {}
+    names = read_classes_file(exp.ann_file)
+    if names is None:
+        raise InputError(
+            f'class_groups name classes but {osp.dirname(exp.ann_file)} has '
+            'no classes.txt to find them in; add it (one class name a line) '
+            'or set class_groups={}')
+    indices = {}
+    for group, members in groups.items():
+        unknown = [m for m in members if m not in names]
+        if unknown:
+            raise InputError(
+                f'class_groups.{group} names {unknown}, not classes of '
+                f'{osp.join(osp.dirname(exp.ann_file), "classes.txt")}; '
+                'use its names')
+        indices[group] = sorted(names.index(m) for m in members)
+    return indices
 
 
 def _model_inputs(exp: Config, key: str) -> Tuple[str, ...]:

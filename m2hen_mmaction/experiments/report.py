@@ -6,13 +6,15 @@ the paper's Table 1 layout, the measured checks of the paper's claims, a
 confusion matrix and a per-class accuracy vs class frequency plot.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import mmengine
 import numpy as np
 
 from .runner import labels_file, scores_file
 from ..datasets.micro_gesture_dataset import read_classes_file
+from ..errors import InputError
+from ..evaluation.bootstrap import PairedDifference, paired_bootstrap
 from ..evaluation.metrics import (confusion_matrix, per_class_accuracy,
                                  plot_confusion_matrix)
 
@@ -26,7 +28,11 @@ PAPER_TABLE1 = (
 FINAL_ROW = '+ group training (GpT)'
 HGE = '(HgE)'  # the EHCT ensemble row ends with it ('M3CN + EHCT (HgE)')
 BASELINE_ROW = 'ResNet3D (PoseC3D)'
-M3CN_ROW = 'Res2Net3D (M3CN)'
+CLAIM_METRICS = {'top1': 'top-1', 'mean1': 'class-avg'}
+NUM_RESAMPLES = 2000
+# The class-average difference the test split should resolve: report.md
+# warns when the median interval half-width of the claims exceeds it.
+RESOLUTION = 0.05
 
 
 def _pct(value: Optional[float]) -> str:
@@ -113,39 +119,124 @@ def paper_table_markdown() -> str:
     return '\n'.join(lines)
 
 
-def claim_checks(results: Dict) -> List[str]:
-    """The paper's claims, each stated as holding or not on this data
-    (top-1 / class-average at the largest NoC)."""
-    rows = _rows_at(results, max(results['settings']['num_clips']))
-    checks = []
+def _subset_classes(results: Dict, subset: str) -> Optional[List[int]]:
+    """Class indices of a claim's subset (None: every class)."""
+    if subset == 'all':
+        return None
+    if subset == 'tail':
+        return sorted(c for part in results['parts'][1:] for c in part)
+    return results['class_groups'][subset]
 
-    def state(claim: str, ours: Dict, others: Sequence[Dict],
-              key: str = 'top1') -> None:
-        best = max(other[key] for other in others)
-        verdict = 'holds' if ours[key] > best else '**does not hold**'
-        checks.append(f"- {claim}: {verdict} ({key} {_pct(ours[key])} vs "
-                      f'{_pct(best)}).')
 
-    for family, fused in (('ResNet3D', BASELINE_ROW),
-                          ('Res2Net3D', M3CN_ROW)):
-        singles = [r for r in rows.values() if r['method'] == family]
-        if _find(rows, fused) and singles:
-            state(f'{family}: RGB+pose beats each single modality',
-                  _find(rows, fused), singles)
-    hge, final = _hge_row(rows), _find(rows, FINAL_ROW)
-    if hge:
-        singles = [r for r in rows.values() if len(r['alphas']) == 1
-                   and r['method'] not in (hge['method'], FINAL_ROW)]
-        if singles:
-            state('The EHCT ensemble beats the best single model', hge,
-                  singles)
-    if hge and final:
-        state('Group training raises class-average accuracy', final, [hge],
-              key='mean1')
-    if _find(rows, BASELINE_ROW) and _find(rows, M3CN_ROW):
-        state('Res2Net3D beats ResNet3D (RGB+pose)', _find(rows, M3CN_ROW),
-              [_find(rows, BASELINE_ROW)])
-    return checks
+def _row_label(row: Sequence[str]) -> str:
+    return f'{row[0]}, {row[1]}'
+
+
+def _claim_lines(results: Dict, work_dir: str, num_clips: int,
+                 rows: Dict[str, Dict], claim: Dict
+                 ) -> Tuple[List[str], List[PairedDifference]]:
+    """Table lines of one claim against each row it is compared with, per
+    subset and metric; one 'not run' line per comparison whose rows were
+    not scored."""
+    lines, differences = [], []
+    for than in claim['than']:
+        title = f"{claim['text']} — vs {_row_label(than)}"
+        absent = [_row_label(r) for r in (claim['better'], than)
+                  if '|'.join(r) not in rows]
+        if absent:
+            lines.append(f"| {title} | {', '.join(claim['subsets'])} | | | "
+                         f"| | | not run ({'; '.join(absent)} not scored) |")
+            continue
+        ours, theirs = (_predictions(work_dir, row, num_clips)
+                        for row in (claim['better'], than))
+        labels = np.load(labels_file(work_dir, num_clips))
+        for subset in claim['subsets']:
+            classes = _subset_classes(results, subset)
+            if classes is not None and not np.isin(labels, classes).any():
+                lines.append(f'| {title} | {subset} (no test clips) | | | | '
+                             '| | no test clips |')
+                continue
+            for metric, name in CLAIM_METRICS.items():
+                result = paired_bootstrap(ours, theirs, labels, classes,
+                                          metric, NUM_RESAMPLES)
+                differences += [result] if metric == 'mean1' else []
+                lines.append(
+                    f'| {title} | {subset} ({result.num_classes} classes, '
+                    f'{result.num_clips} clips) | {name} | '
+                    f'{_pct(result.ours)} | {_pct(result.theirs)} | '
+                    f'{100 * result.difference:+.2f} | '
+                    f'[{100 * result.low:+.2f}, {100 * result.high:+.2f}] | '
+                    f'{result.verdict} |')
+    return lines, differences
+
+
+def _predictions(work_dir: str, row: Sequence[str],
+                 num_clips: int) -> np.ndarray:
+    path = scores_file(work_dir, row[0], row[1], num_clips)
+    if not osp.isfile(path):
+        raise InputError(
+            f'{path} is missing (written by an older m2hen benchmark); '
+            'rerun `m2hen benchmark <experiment> --score-only` to rescore '
+            'the rows')
+    return np.load(path).argmax(1)
+
+
+def claims_markdown(results: Dict, work_dir: str
+                    ) -> Tuple[str, Optional[str]]:
+    """The claims table: each claim on each of its class subsets, top-1
+    and class-average at the largest test NoC, with a paired bootstrap
+    interval of the difference over test clips.
+
+    Returns:
+        tuple: The Markdown, and a one-line warning when the median
+        half-width of the class-average intervals exceeds
+        :data:`RESOLUTION` (None otherwise).
+    """
+    claims = results['settings'].get('claims')
+    if claims is None:
+        return ('results.json records no claims (written by an older m2hen '
+                'benchmark); rerun `m2hen benchmark <experiment> '
+                '--score-only`.', None)
+    num_clips = max(results['settings']['num_clips'])
+    rows = _rows_at(results, num_clips)
+    lines = [
+        f'Each claim on the classes it targets, at NoC {num_clips}: '
+        '*ours* is the row claimed better, *theirs* the row it is compared '
+        'with. The interval is the 2.5–97.5 percentile of the difference '
+        f'over {NUM_RESAMPLES} paired bootstrap resamples of the test clips, '
+        'drawn within each class (every class keeps its test count). '
+        'Verdict: *holds* (interval above 0), *does not hold* (below 0), '
+        '*within noise* (contains 0).', '',
+        '| Claim | Subset | Metric | Ours | Theirs | Difference | 95 % '
+        'interval | Verdict |', '|---|---|---|---|---|---|---|---|']
+    differences = []
+    for claim in claims:
+        claim_lines, claim_differences = _claim_lines(
+            results, work_dir, num_clips, rows, claim)
+        lines += claim_lines
+        differences += claim_differences
+    warning = resolution_warning(differences)
+    if warning:
+        lines += ['', f'**Warning:** {warning}']
+    return '\n'.join(lines), warning
+
+
+def resolution_warning(differences: Sequence[PairedDifference]
+                       ) -> Optional[str]:
+    """One line when the class-average intervals are too wide to tell a
+    :data:`RESOLUTION` difference from noise (median half-width above it);
+    None otherwise."""
+    if not differences:
+        return None
+    half_width = float(np.median([d.half_width for d in differences]))
+    if half_width <= RESOLUTION:
+        return None
+    clips = max(d.num_clips for d in differences)
+    return (f'the test split ({clips} clips) is too small for these '
+            'intervals: the median 95 % half-width of the class-average '
+            f'differences is ±{100 * half_width:.1f} points, so a '
+            f'{100 * RESOLUTION:.0f}-point difference cannot be told from '
+            'noise; test on more clips per class')
 
 
 def plot_accuracy_vs_frequency(per_class: Dict[str, np.ndarray],
@@ -176,8 +267,10 @@ def _epochs(epochs: Optional[int]) -> str:
     return f'Every model trained {epochs} epochs'
 
 
-def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
-    """Write ``<work_dir>/report.md`` (+ PNGs); return its path."""
+def write_report(work_dir: str, ann_file: Optional[str] = None
+                 ) -> Tuple[str, Optional[str]]:
+    """Write ``<work_dir>/report.md`` (+ PNGs); return its path and the
+    warning of :func:`resolution_warning` (None if none)."""
     results = mmengine.load(osp.join(work_dir, 'results.json'))
     ann_file = ann_file or results['settings']['ann_file']
     counts = results['class_counts']
@@ -187,7 +280,8 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
     shown = [_find(rows, BASELINE_ROW), _hge_row(rows), _find(rows, FINAL_ROW)]
     confusions = {
         row['method']: confusion_matrix(
-            np.load(scores_file(work_dir, row['method'], num_clips)).argmax(1),
+            _predictions(work_dir, (row['method'], row['modality']),
+                         num_clips),
             np.load(labels_file(work_dir, num_clips)), len(counts))
         for row in shown if row
     }
@@ -206,6 +300,7 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
             '(per_class_accuracy_vs_frequency.png)'
         ]
     settings = results['settings']
+    claims, warning = claims_markdown(results, work_dir)
     parts = ', '.join(
         f"{chr(65 + i)}: {len(p)} classes" for i, p in enumerate(
             results['parts']))
@@ -218,8 +313,7 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
         settings_markdown(settings),
         '## Table 1 (measured here)', table1_markdown(results),
         '## Rows: runs, configs, model size', rows_markdown(results),
-        '## The paper\'s claims on this data', '\n'.join(
-            claim_checks(results)),
+        '## The paper\'s claims on this data', claims,
         '## Paper Table 1 (iMiGUE, for reference; not comparable)',
         paper_table_markdown(), '## Where the tail classes gained',
         *figures
@@ -227,4 +321,4 @@ def write_report(work_dir: str, ann_file: Optional[str] = None) -> str:
     path = osp.join(work_dir, 'report.md')
     with open(path, 'w') as f:
         f.write(text + '\n')
-    return path
+    return path, warning

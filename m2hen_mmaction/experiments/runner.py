@@ -38,7 +38,8 @@ from ..compat import safe_load_checkpoint
 from ..errors import InputError
 from ..grouping import ensemble
 from ..grouping.parts import build_trainset
-from .experiment import (NORMALIZE, ModelRun, check_data, comparable,
+from .experiment import (NORMALIZE, ModelRun, check_data,
+                         class_group_indices, comparable,
                          first_difference, group_parts, innermost_dataset,
                          merge_path,
                          plan_models, resolve_config, row_models, run_dir,
@@ -307,8 +308,8 @@ def score_row(exp: Config, row, parts: Sequence[Sequence[int]]
         results.append(dict(method=row.method, modality=row.modality,
                             num_clips=num_clips, alphas=alphas.tolist(),
                             models=row_keys(row, parts), **fused.metrics))
-        np.save(scores_file(exp.work_dir, row.method, num_clips),
-                fused.scores)
+        np.save(scores_file(exp.work_dir, row.method, row.modality,
+                            num_clips), fused.scores)
         np.save(labels_file(exp.work_dir, num_clips), fused.labels)
     return results
 
@@ -323,9 +324,11 @@ def checked_score_row(exp: Config, row, parts: Sequence[Sequence[int]]
         raise InputError(f'row {row.method!r}: {error}') from error
 
 
-def scores_file(work_dir: str, method: str, num_clips: int) -> str:
+def scores_file(work_dir: str, method: str, modality: str,
+                num_clips: int) -> str:
     """Where a row's fused test scores (N, C) are saved."""
-    slug = re.sub(r'[^a-z0-9]+', '_', method.lower()).strip('_')
+    slug = re.sub(r'[^a-z0-9]+', '_', f'{method} {modality}'.lower()).strip(
+        '_')
     return osp.join(work_dir, f'scores_{slug}_noc{num_clips}.npy')
 
 
@@ -383,6 +386,7 @@ def _run(exp: Config, train: bool) -> Dict:
                        for r in checked_score_row(exp, row, parts)]
     results = dict(
         settings=settings_of(exp), parts=[list(map(int, p)) for p in parts],
+        class_groups=class_group_indices(exp),
         class_counts=train_class_counts(exp.ann_file), models=models,
         rows=scored, missing_rows=missing,
         wall_seconds=round(time.time() - start, 1))
@@ -395,5 +399,5 @@ def settings_of(exp: Config) -> Dict:
     keys = ('name', 'experiment_file', 'ann_file', 'epochs', 'num_clips',
             'val_num_clips', 'val_split', 'part_ratio', 'num_parts',
             'others_size', 'fuse', 'gate', 'alpha_grid', 'alpha_objective',
-            'cfg_options')
+            'cfg_options', 'claims')
     return {key: exp.get(key) for key in keys}

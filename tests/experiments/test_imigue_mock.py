@@ -148,8 +148,9 @@ def test_table1_imigue_on_a_mock_release(small_migsynth, tmp_path):
     for row in ROWS:
         assert f'| {row} | ' in report
     assert 'table1_imigue.py' in report and SMOKE[-1] in report
-    for row in ROWS:
-        scores = np.load(scores_file(str(work_dir), row, 1))
+    for row in results['rows']:
+        scores = np.load(scores_file(str(work_dir), row['method'],
+                                     row['modality'], 1))
         assert scores.shape == (num_test, len(IMIGUE_CLASSES))
     assert len(np.load(labels_file(str(work_dir), 1))) == num_test
 

@@ -65,7 +65,8 @@ def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
     logits = [np.stack([s['pred_scores']['item'].numpy() for s in d])
               for d in dumps]
     assert not np.allclose(logits[1].sum(1), 1)  # logits, not probabilities
-    hge = np.load(runner.scores_file(str(work_dir), HGE, 1))
+    hge = np.load(runner.scores_file(str(work_dir), HGE, 'RGB+pose+skeleton',
+                                     1))
     np.testing.assert_allclose(hge, logits[0] + logits[1], rtol=1e-5)
     assert len(hge) == len(mmengine.load(small_migsynth)['split']['test'])
 
@@ -165,6 +166,15 @@ BAD_INPUT = {
                                  '--score-only trains nothing'),
     'slurm without srun': (['--launcher', 'slurm', '--partition', 'gpu'],
                            'srun, which is not on PATH here'),
+    'unknown class in a group': (
+        ['--cfg-options', 'class_groups.rgb_cue=[hairplay]'],
+        "class_groups.rgb_cue names ['hairplay'], not classes of"),
+    'claim on an unknown subset': (
+        ['--cfg-options', 'claims.0.subsets=[all,rgb]'],
+        "targets unknown class subsets ['rgb']; define them in class_groups"),
+    'claim on an unknown row': (
+        ['--cfg-options', 'claims.0.better=[PoseC3D,RGB+pose]'],
+        "names row ['PoseC3D', 'RGB+pose'], which"),
     'slurm without partition': (['--plan', '--launcher', 'slurm'],
                                 '--launcher slurm needs --partition'),
 }
