@@ -251,7 +251,8 @@ def test_a_launcher_runs_the_plan_here_then_scores(small_migsynth, tmp_path):
     test_ids = mmengine.load(small_migsynth)['split']['test']
     dump = mmengine.load(work_dir / 'ehct' / 'test_noc1.pkl')
     assert sorted(s['frame_dir'] for s in dump) == sorted(test_ids)
-    scores = np.load(runner.scores_file(str(work_dir), 'EHCT', 1))
+    scores = np.load(runner.scores_file(str(work_dir), 'EHCT', 'skeleton',
+                                         1))
     assert scores.shape == (len(test_ids), 16)
 
     again = launch('dist')
