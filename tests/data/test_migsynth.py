@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+import inspect
 import pickle
 
 import decord
@@ -11,17 +12,19 @@ import torch
 from mmaction.registry import DATASETS
 
 from m2hen_mmaction.data.releases.common import IMIGUE_CLASSES
-from m2hen_mmaction.data.migsynth.generate import (CLASS_NAMES, SPLITS, build_migsynth,
-                                class_counts, generate_annotations,
-                                make_subjects, plan_clips, synthesize_clip)
+from m2hen_mmaction.data.migsynth.generate import (
+    CLASS_NAMES, SPLITS, TooFewTestClipsWarning, build_migsynth,
+    generate_annotations, make_subjects, min_test_per_class, plan_clips,
+    synthesize_clip, train_class_counts)
 from m2hen_mmaction.data.migsynth.render import write_video
 from m2hen_mmaction.grouping.parts import split_parts
 from m2hen_mmaction.skeleton.layouts import get_layout
 
 pytestmark = pytest.mark.usefixtures('mmaction_scope')
 
-SMALL = dict(seed=5, num_clips=48, num_frames=24, num_subjects=6,
-             video_size=(64, 96))
+SMALL = dict(seed=5, train_clips=32, val_per_class=1, test_per_class=2,
+             num_frames=24, num_subjects=6, video_size=(64, 96))
+SMALL_CLIPS = 32 + 16 * (1 + 2)
 V = get_layout('openpose137').num_joints
 
 
@@ -44,7 +47,7 @@ def small_build(tmp_path_factory):
 def test_annotation_format(small_build):
     _, data = small_build
     anns = data['annotations']
-    assert len(anns) == SMALL['num_clips']
+    assert len(anns) == SMALL_CLIPS
     height, width = SMALL['video_size']
     for ann in anns:
         assert ann['img_shape'] == ann['original_shape'] == (height, width)
@@ -119,7 +122,7 @@ def test_mmaction_rgbpose_pipeline_reads_the_build(small_build):
             dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackActionInputs',
                  collect_keys=('imgs', 'heatmap_imgs'))]))
-    assert len(dataset) == len(CLASS_NAMES)  # one test clip per class
+    assert len(dataset) == 2 * len(CLASS_NAMES)  # 2 test clips per class
     inputs = dataset[0]['inputs']
     assert inputs['imgs'].shape == (1, 3, 4, 64, 64)
     assert inputs['heatmap_imgs'].shape == (1, V, 8, 16, 16)
@@ -171,7 +174,9 @@ def test_cache_skips_identical_build_and_rebuilds_on_change(tmp_path):
 
 @pytest.mark.parametrize('bad, words', [
     (dict(layout='coco17'), 'openpose137'),
-    (dict(num_clips=47), 'num_clips'),
+    (dict(train_clips=15), 'train_clips=15 leaves classes without'),
+    (dict(val_per_class=0), 'val_per_class=0 leaves every class empty'),
+    (dict(test_per_class=0), 'test_per_class=0 leaves every class empty'),
     (dict(num_frames=4), 'num_frames'),
     (dict(num_subjects=2), 'num_subjects'),
     (dict(video_size=(63, 64)), 'video_size'),
@@ -183,18 +188,34 @@ def test_bad_arguments_are_named(tmp_path, bad, words):
     assert not osp.exists(tmp_path / 'migsynth.pkl')
 
 
-def test_long_tail_gives_three_or_four_parts():
-    counts = class_counts(800)
-    assert counts.sum() == 800 and (np.diff(counts) <= 0).all()
-    # iMiGUE-like imbalance: DESIGN.md asks for head / tail ~ 50.
-    assert 35 <= counts[0] / counts[-1] <= 65
-    assert (class_counts(48) == 3).all()  # one clip per split at least
-    # The part rule runs on training counts of the default build.
-    subjects = make_subjects(0, 18, (128, 128))
-    train = [label for label, s in plan_clips(0, 800, subjects)
-             if subjects[s].split == 'train']
-    parts = split_parts(np.bincount(train, minlength=len(CLASS_NAMES)))
-    assert 3 <= len(parts) <= 4
+def test_train_split_is_long_tailed_and_eval_splits_balanced():
+    counts = train_class_counts(600)
+    assert counts.sum() == 600 and (np.diff(counts) <= 0).all()
+    # iMiGUE-like imbalance: the spec asks for head / tail >= 30.
+    assert counts[0] / counts[-1] >= 30
+    assert (train_class_counts(16) == 1).all()  # one clip per class
+    subjects = make_subjects(0, 24, (128, 128))
+    plan = plan_clips(0, subjects, 600, 12, 50)
+    per_split = {s: np.bincount([label for label, i in plan
+                                 if subjects[i].split == s],
+                                minlength=len(CLASS_NAMES)) for s in SPLITS}
+    assert sorted(per_split['train']) == sorted(counts)
+    assert (per_split['val'] == 12).all() and (per_split['test'] == 50).all()
+    # The part rule runs on the default build's training counts.
+    assert len(split_parts(per_split['train'])) >= 3
+
+
+def test_test_split_size_resolves_five_points():
+    """The default test split bounds the worst-case 95 % half-width of a
+    class-average difference by 5 points; fewer clips warn."""
+    n = min_test_per_class()
+    half_width = 1.96 * np.sqrt(0.5 / (len(CLASS_NAMES) * n))
+    assert half_width <= 0.05
+    assert inspect.signature(build_migsynth).parameters[
+        'test_per_class'].default >= n
+    assert 1.96 * np.sqrt(0.5 / (len(CLASS_NAMES) * (n - 1))) > 0.05
+    with pytest.warns(TooFewTestClipsWarning, match='test_per_class=2'):
+        generate_annotations(**{**SMALL, 'num_frames': 8})
 
 
 def clip_pair(first: str, second: str):
