@@ -58,12 +58,24 @@ def _add_synth(sub) -> None:
     p.add_argument('--seed', type=int, default=0)
     _add_synth_sizes(p)
     p.add_argument('--force', action='store_true', help='rebuild even if cached')
+    p.add_argument('--probe', type=int, metavar='CLIPS_PER_CLASS', nargs='?',
+                   const=24, help='also check the cue design with linear '
+                   'probes on fresh train/val-subject clips (default 24 per '
+                   'class); writes probe.md and probe.json into --out')
 
 
 @command('synth')
 def run_synth(args: argparse.Namespace) -> int:
     path = _build_synth(args, args.out, force=args.force)
     print(f'MiG-Synth annotations: {path}')
+    if args.probe:
+        from m2hen_mmaction.data.migsynth.probe import (probe_markdown,
+                                                        run_probes,
+                                                        write_probes)
+        rows = run_probes(args.seed, args.probe, args.num_frames,
+                          args.num_subjects)
+        print(probe_markdown(rows))
+        print(f'Probes: {write_probes(args.out, rows)}')
     return 0
 
 
@@ -214,6 +226,9 @@ def _add_benchmark(sub, name: str, help_text: str) -> argparse.ArgumentParser:
                    'pickle with classes.txt beside it)')
     p.add_argument('--epochs', type=int,
                    help='training epochs of every model')
+    p.add_argument('--finetune-epochs', type=int,
+                   help='epochs of the RGB+pose fine-tunes from their '
+                   'merge-init')
     p.add_argument('--num-clips', type=int, nargs='+',
                    help='test NoC values')
     p.add_argument('--val-num-clips', type=int,
@@ -262,7 +277,8 @@ def _add_demo(sub) -> None:
 def _experiment_options(args: argparse.Namespace) -> dict:
     """``--cfg-options`` plus the options that name experiment fields."""
     options = dict(args.cfg_options)
-    for field in ('name', 'ann_file', 'epochs', 'num_clips', 'val_num_clips'):
+    for field in ('name', 'ann_file', 'epochs', 'finetune_epochs', 'num_clips',
+                  'val_num_clips'):
         if getattr(args, field) is not None:
             options[field] = getattr(args, field)
     return options

@@ -6,6 +6,7 @@ _base_ = ['./table1_migsynth.py']
 name = 'table1_imigue22'
 ann_file = 'data/imigue22/imigue_openpose22.pkl'
 epochs = None  # the config's own (Hyperformer) schedule
+finetune_epochs = None
 num_clips = [1, 10]
 
 models = dict(

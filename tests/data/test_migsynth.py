@@ -20,6 +20,8 @@ from m2hen_mmaction.data.migsynth.render import write_video
 from m2hen_mmaction.grouping.parts import split_parts
 from m2hen_mmaction.skeleton.layouts import get_layout
 
+from conftest import run_console_script
+
 pytestmark = pytest.mark.usefixtures('mmaction_scope')
 
 SMALL = dict(seed=5, train_clips=32, val_per_class=1, test_per_class=2,
@@ -306,3 +308,24 @@ def test_skeleton_probe_is_learnable_but_not_trivial():
     assert top1 <= 0.93
     assert class_avg <= 0.7
     assert top1 - body_top1 >= 0.08
+
+
+def test_probes_find_each_cue_where_the_spec_puts_it(tmp_path):
+    """`m2hen synth --probe`: colour-strength pixels separate the RGB-cue
+    pairs and skeletons do not; all 137 joints separate the finger triplet
+    and the 25 body joints do not (val subjects, fresh clips)."""
+    out = tmp_path / 'synth'
+    stdout, _ = run_console_script('m2hen', 'synth', '--out', str(out), '--train-clips',
+                    '16', '--val-per-class', '1', '--test-per-class', '1',
+                    '--num-frames', '24', '--probe', '12', cwd=tmp_path)
+    assert 'Probes:' in stdout
+    rows = json.loads((out / 'probe.json').read_text())
+    accuracy = {(tuple(r['classes']), r['features']): r['accuracy']
+                for r in rows}
+    assert len(rows) == 12 and (out / 'probe.md').exists()
+    for pair in (('touch hat', 'play hair'), ('play things', 'rub hand')):
+        assert accuracy[pair, 'rgb'] >= 0.9
+        assert accuracy[pair, 'skeleton'] <= 0.75
+    fingers = ('rub hand', 'cross finger', 'minaret hand')
+    assert accuracy[fingers, 'skeleton'] >= 0.7
+    assert accuracy[fingers, 'body'] <= 0.55
