@@ -144,7 +144,8 @@ def measure(cfg: Config) -> dict:
 
 def run(args: argparse.Namespace, root: str) -> list:
     ann_file = build_migsynth(osp.join(root, 'migsynth'), seed=0,
-                              num_clips=args.clips, num_frames=48,
+                              train_clips=args.clips, val_per_class=1,
+                              test_per_class=1, num_frames=48,
                               num_subjects=9, progress=False)
     results = []
     for layout in args.layouts:
@@ -183,7 +184,7 @@ def main() -> None:
                         help='measured iterations (after 2 warm-up ones)')
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--clips', type=int, default=64,
-                        help='MiG-Synth clips built for the run')
+                        help='MiG-Synth training clips built for the run')
     parser.add_argument('--quick', action='store_true',
                         help='pose-only at 17 joints, batch 2, 1 iteration '
                         '(checks the script, measures nothing)')
@@ -193,7 +194,7 @@ def main() -> None:
     args.layouts, args.modalities = LAYOUTS, tuple(MODALITIES)
     if args.quick:
         args.layouts, args.modalities = ('coco17', ), ('pose', )
-        args.iters, args.batch, args.clips = 1, 2, 48
+        args.iters, args.batch, args.clips = 1, 2, 16
     with tempfile.TemporaryDirectory() as root:
         results = run(args, root)
     out = write_json(dict(batch=args.batch, iters=args.iters,

@@ -24,23 +24,58 @@ def command(name: str):
     return register
 
 
+SYNTH_SIZES = (  # option, default, help
+    ('train-clips', 600, 'long-tailed training clips (head/tail ~40)'),
+    ('val-per-class', 12, 'class-balanced val clips'),
+    ('test-per-class', 50, 'class-balanced test clips; >= 49 resolve a '
+     '5-point class-average difference'),
+    ('num-frames', 48, 'frames per clip'),
+    ('num-subjects', 24, 'persons (cross-subject splits)'),
+)
+
+
+def _add_synth_sizes(parser, prefix: str = '') -> None:
+    """MiG-Synth's size options (``--<prefix><option>``)."""
+    for option, default, help_text in SYNTH_SIZES:
+        parser.add_argument(f'--{prefix}{option}', type=int, default=default,
+                            help=f'{help_text} (default: %(default)s)')
+
+
+def _build_synth(args: argparse.Namespace, out: str, prefix: str = '',
+                 force: bool = False) -> str:
+    from m2hen_mmaction.data.migsynth.generate import build_migsynth
+    sizes = {
+        option.replace('-', '_'): getattr(
+            args, (prefix + option).replace('-', '_'))
+        for option, _, _ in SYNTH_SIZES
+    }
+    return build_migsynth(out, seed=args.seed, force=force, **sizes)
+
+
 def _add_synth(sub) -> None:
     p = sub.add_parser('synth', help='build the MiG-Synth dataset')
     p.add_argument('--out', default='data/migsynth', help='output folder')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--num-clips', type=int, default=800)
-    p.add_argument('--num-frames', type=int, default=48)
-    p.add_argument('--num-subjects', type=int, default=18)
+    _add_synth_sizes(p)
     p.add_argument('--force', action='store_true', help='rebuild even if cached')
+    p.add_argument('--probe', type=int, metavar='CLIPS_PER_CLASS', nargs='?',
+                   const=24, help='also check the cue design with linear '
+                   'probes on fresh train/val-subject clips (default 24 per '
+                   'class); writes probe.md and probe.json into --out')
 
 
 @command('synth')
 def run_synth(args: argparse.Namespace) -> int:
-    from m2hen_mmaction.data.migsynth.generate import build_migsynth
-    path = build_migsynth(args.out, seed=args.seed, num_clips=args.num_clips,
-                          num_frames=args.num_frames,
-                          num_subjects=args.num_subjects, force=args.force)
+    path = _build_synth(args, args.out, force=args.force)
     print(f'MiG-Synth annotations: {path}')
+    if args.probe:
+        from m2hen_mmaction.data.migsynth.probe import (probe_markdown,
+                                                        run_probes,
+                                                        write_probes)
+        rows = run_probes(args.seed, args.probe, args.num_frames,
+                          args.num_subjects)
+        print(probe_markdown(rows))
+        print(f'Probes: {write_probes(args.out, rows)}')
     return 0
 
 
@@ -191,6 +226,9 @@ def _add_benchmark(sub, name: str, help_text: str) -> argparse.ArgumentParser:
                    'pickle with classes.txt beside it)')
     p.add_argument('--epochs', type=int,
                    help='training epochs of every model')
+    p.add_argument('--finetune-epochs', type=int,
+                   help='epochs of the RGB+pose fine-tunes from their '
+                   'merge-init')
     p.add_argument('--num-clips', type=int, nargs='+',
                    help='test NoC values')
     p.add_argument('--val-num-clips', type=int,
@@ -234,15 +272,14 @@ def _add_demo(sub) -> None:
                    gpus_per_node=None, partition=None, srun_args=None)
     synth = p.add_argument_group('MiG-Synth build (as `m2hen synth`)')
     synth.add_argument('--seed', type=int, default=0)
-    synth.add_argument('--synth-clips', type=int, default=800)
-    synth.add_argument('--synth-frames', type=int, default=48)
-    synth.add_argument('--synth-subjects', type=int, default=18)
+    _add_synth_sizes(synth, prefix='synth-')
 
 
 def _experiment_options(args: argparse.Namespace) -> dict:
     """``--cfg-options`` plus the options that name experiment fields."""
     options = dict(args.cfg_options)
-    for field in ('name', 'ann_file', 'epochs', 'num_clips', 'val_num_clips'):
+    for field in ('name', 'ann_file', 'epochs', 'finetune_epochs', 'num_clips',
+                  'val_num_clips'):
         if getattr(args, field) is not None:
             options[field] = getattr(args, field)
     return options
@@ -288,12 +325,8 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
 @command('demo')
 def run_demo(args: argparse.Namespace) -> int:
     import os.path as osp
-
-    from m2hen_mmaction.data.migsynth.generate import build_migsynth
     ann_file = args.ann_file or 'data/migsynth/migsynth.pkl'
-    build_migsynth(osp.dirname(ann_file), seed=args.seed,
-                   num_clips=args.synth_clips, num_frames=args.synth_frames,
-                   num_subjects=args.synth_subjects)
+    _build_synth(args, osp.dirname(ann_file), prefix='synth-')
     return run_benchmark_command(args)
 
 

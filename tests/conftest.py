@@ -57,7 +57,8 @@ def small_migsynth(tmp_path_factory):
     """A small MiG-Synth build (videos included), made once per session."""
     from m2hen_mmaction.data.migsynth.generate import build_migsynth
     out = tmp_path_factory.mktemp('migsynth')
-    return build_migsynth(str(out), seed=0, num_clips=96, num_frames=16,
+    return build_migsynth(str(out), seed=0, train_clips=64, val_per_class=1,
+                          test_per_class=1, num_frames=16,
                           num_subjects=9, progress=False)
 
 

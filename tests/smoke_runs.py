@@ -22,7 +22,8 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 def build_small_migsynth(out: str) -> str:
     """48 clips of 16 frames, 9 subjects; returns the annotation pickle."""
     from m2hen_mmaction.data.migsynth.generate import build_migsynth
-    return build_migsynth(out, seed=0, num_clips=48, num_frames=16,
+    return build_migsynth(out, seed=0, train_clips=16, val_per_class=1,
+                          test_per_class=1, num_frames=16,
                           num_subjects=9, progress=False)
 
 

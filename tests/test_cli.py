@@ -26,7 +26,8 @@ POSE = 'posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose_smoke
 RGBPOSE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
            'rgbpose_smoke.py')
 EHCT = 'ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton_smoke.py'
-SYNTH = ('--num-clips', '64', '--num-frames', '16', '--num-subjects', '9')
+SYNTH = ('--train-clips', '32', '--val-per-class', '1', '--test-per-class', '1',
+         '--num-frames', '16', '--num-subjects', '9')
 
 
 def one_line_error(stderr):
@@ -246,8 +247,10 @@ def test_demo_at_smoke_size_then_report(tmp_path):
     """`m2hen demo` builds MiG-Synth and runs Table 1 rows; `m2hen report`
     rewrites report.md from the finished work dir."""
     stdout, _ = run('m2hen', 'demo', '--name', 'smoke', '--ann-file',
-                    'data/demo/migsynth.pkl', '--synth-clips', '64',
-                    '--synth-frames', '16', '--synth-subjects', '9',
+                    'data/demo/migsynth.pkl', '--synth-train-clips', '32',
+                    '--synth-val-per-class', '1', '--synth-test-per-class',
+                    '1', '--synth-num-frames', '16', '--synth-num-subjects',
+                    '9',
                     '--epochs', '1', '--num-clips', '1', '--rows', 'EHCT',
                     cwd=tmp_path)
     work_dir = tmp_path / 'work_dirs' / 'smoke'

@@ -110,7 +110,8 @@ def test_miga2023_label_pickle_shape(tmp_path):
 
 
 def test_migsynth_dataset_pickle_round_trip(tmp_path):
-    path = build_migsynth(str(tmp_path), seed=3, num_clips=48, num_frames=8,
+    path = build_migsynth(str(tmp_path), seed=3, train_clips=16, val_per_class=1,
+                          test_per_class=1, num_frames=8,
                           num_subjects=6, video_size=(64, 64),
                           progress=False)
     with open(path, 'rb') as f:

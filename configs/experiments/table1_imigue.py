@@ -10,6 +10,7 @@ _base_ = ['./table1_migsynth.py']
 name = 'table1_imigue'
 ann_file = 'data/imigue/imigue_openpose137.pkl'
 epochs = None  # each config's own (paper) schedule
+finetune_epochs = None  # the RGB+pose configs' own (20 epochs)
 num_clips = [1, 10]
 
 models = dict(

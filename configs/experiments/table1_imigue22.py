@@ -7,6 +7,7 @@ _base_ = ['./table1_migsynth.py']
 name = 'table1_imigue22'
 ann_file = 'data/imigue22/imigue_openpose22.pkl'
 epochs = None  # each config's own (paper) schedule
+finetune_epochs = None
 num_clips = [1, 10]
 
 models = dict(

@@ -7,6 +7,9 @@ name = 'table1_migsynth'  # work_dirs/<name>
 ann_file = 'data/migsynth/migsynth.pkl'
 video_root = None  # RGB clips: default videos/ beside ann_file
 epochs = 12  # None: each config's own schedule
+# Epochs of the RGB+pose fine-tunes from their merge-init (MMAction2's recipe:
+# 20 fine-tune epochs after 180 single-modality ones); None: as `epochs`.
+finetune_epochs = 3
 num_clips = [1, 10]  # test NoC values
 val_num_clips = 1  # NoC on val, where Eq. 5's alphas are searched
 val_split = 'val'  # the split the alpha search reads
@@ -25,7 +28,9 @@ alpha_objective = 'mean1'  # class-average accuracy on val ('top1' also)
 
 # key -> config (relative to configs/) and stage: 'single' trains the config
 # as it is; 'merge' builds an RGB+pose init from `inputs` (RGB key, pose key;
-# `m2hen merge-init`); 'rgbpose' fine-tunes from the merge named by `init`.
+# `m2hen merge-init`); 'rgbpose' fine-tunes from the merge named by `init`
+# (MMAction2's RGBPoseConv3D recipe: the single-modality rows double as the
+# two halves of the RGB+pose init).
 models = dict(
     posec3d_rgb=dict(
         config='posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u4-12e_migsynth-rgb.py',
@@ -33,18 +38,24 @@ models = dict(
     posec3d_pose=dict(
         config='posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py',
         stage='single'),
+    posec3d_init=dict(
+        config='posec3d/posec3d_rgbposeconv3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
+        stage='merge', inputs=['posec3d_rgb', 'posec3d_pose']),
     posec3d_rgbpose=dict(
         config='posec3d/posec3d_rgbposeconv3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
-        stage='single'),
+        stage='rgbpose', init='posec3d_init'),
     m3cn_rgb=dict(
         config='m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u4-12e_migsynth-rgb.py',
         stage='single'),
     m3cn_pose=dict(
         config='m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py',
         stage='single'),
+    m3cn_init=dict(
+        config='m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
+        stage='merge', inputs=['m3cn_rgb', 'm3cn_pose']),
     m3cn_rgbpose=dict(
         config='m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
-        stage='single'),
+        stage='rgbpose', init='m3cn_init'),
     ehct=dict(
         config='ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py',
         stage='single'),

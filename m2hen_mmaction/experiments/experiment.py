@@ -149,8 +149,9 @@ def check_experiment(exp: Config) -> None:
                              f'{sorted(exp.models)}')
     values = dict(num_clips=list(exp.num_clips),
                   val_num_clips=[exp.val_num_clips])
-    if exp.epochs is not None:
-        values['epochs'] = [exp.epochs]
+    for field in ('epochs', 'finetune_epochs'):
+        if exp.get(field) is not None:
+            values[field] = [exp[field]]
     for name, given in values.items():
         if not given or min(given) < 1:
             raise InputError(f'{name} must be >= 1, got {given}')
@@ -366,7 +367,8 @@ def resolve_config(exp: Config, run: ModelRun,
     """The config a training run uses, everything applied.
 
     Order: the model config; the user's model options; the experiment's
-    data, schedule and work dir; the merge-init as ``load_from`` of an
+    data, schedule (``finetune_epochs`` for ``'rgbpose'`` runs, else
+    ``epochs``) and work dir; the merge-init as ``load_from`` of an
     ``'rgbpose'`` run; for a group trainset, the ``PartGroupedPoseDataset``
     wrapping and the trainset's ``num_classes`` last, so they always win.
     """
@@ -375,8 +377,11 @@ def resolve_config(exp: Config, run: ModelRun,
     point_config_at_data(cfg, exp.ann_file, exp.video_root)
     check_num_classes(cfg, run, len(train_class_counts(exp.ann_file)),
                       exp.ann_file)
-    if exp.epochs is not None:
-        _set_schedule(cfg, exp.epochs)
+    epochs = exp.epochs
+    if run.stage == 'rgbpose' and exp.get('finetune_epochs') is not None:
+        epochs = exp.finetune_epochs
+    if epochs is not None:
+        _set_schedule(cfg, epochs)
     cfg.default_hooks.checkpoint.max_keep_ckpts = 1
     cfg.work_dir = run_dir(exp, run.key)
     if run.stage == 'rgbpose':

@@ -261,10 +261,14 @@ def plot_accuracy_vs_frequency(per_class: Dict[str, np.ndarray],
     figure.savefig(path, dpi=100)
 
 
-def _epochs(epochs: Optional[int]) -> str:
-    if epochs is None:
-        return "Every model trained on its config's own schedule"
-    return f'Every model trained {epochs} epochs'
+def _epochs(settings: Dict) -> str:
+    epochs, finetune = settings['epochs'], settings.get('finetune_epochs')
+    text = ("Every model trained on its config's own schedule"
+            if epochs is None else f'Every model trained {epochs} epochs')
+    if finetune is not None:
+        text += (f', RGB+pose models fine-tuned {finetune} epochs from '
+                 'their merge-init')
+    return text
 
 
 def write_report(work_dir: str, ann_file: Optional[str] = None
@@ -308,7 +312,7 @@ def write_report(work_dir: str, ann_file: Optional[str] = None
         f"# M2HEN benchmark: {settings['name']}",
         f"Data `{ann_file}`; {len(counts)} classes, train counts "
         f'{max(counts)} (head) to {min(counts)} (tail); parts {parts}. '
-        f"{_epochs(settings['epochs'])}; test NoC "
+        f'{_epochs(settings)}; test NoC '
         f"{settings['num_clips']}. Wall time {results['wall_seconds']:.0f} s.",
         settings_markdown(settings),
         '## Table 1 (measured here)', table1_markdown(results),

@@ -396,8 +396,8 @@ def _run(exp: Config, train: bool) -> Dict:
 
 def settings_of(exp: Config) -> Dict:
     """The experiment's settings as the report states them."""
-    keys = ('name', 'experiment_file', 'ann_file', 'epochs', 'num_clips',
-            'val_num_clips', 'val_split', 'part_ratio', 'num_parts',
+    keys = ('name', 'experiment_file', 'ann_file', 'epochs', 'finetune_epochs',
+            'num_clips', 'val_num_clips', 'val_split', 'part_ratio', 'num_parts',
             'others_size', 'fuse', 'gate', 'alpha_grid', 'alpha_objective',
             'cfg_options', 'claims')
     return {key: exp.get(key) for key in keys}

@@ -10,9 +10,10 @@
     out_dir/build_args.json     cache key, written last
 
 Seated upper bodies (``migsynth_body``) perform 16 iMiGUE-named classes
-(``migsynth_gestures``) with a long-tailed count curve; subjects differ in
-size, position, tempo, appearance and detector noise; splits are
-cross-subject. See the generated README for the cue of each class.
+(``migsynth_gestures``); the train split is long-tailed like iMiGUE's, val
+and test are class-balanced (v2); subjects differ in size, position, tempo,
+appearance and detector noise; splits are cross-subject. See the generated
+README for the cue of each class.
 """
 import json
 import os
@@ -20,6 +21,7 @@ import os.path as osp
 import pickle
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
@@ -32,15 +34,30 @@ from .body import BodyTraits, HIP_DEPTH, detect, pose_pixels
 from .gestures import GESTURE_CLASSES, GestureClass, animate_clip
 from .render import Look, make_look, make_props, write_video
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 LAYOUT = 'openpose137'
 PKL_NAME = 'migsynth.pkl'
 SPLITS = ('train', 'val', 'test')
-HEAD_TAIL_RATIO = 45.0
-MIN_CLIPS_PER_CLASS = len(SPLITS)  # one per split at least
+TRAIN_HEAD_TAIL_RATIO = 40.0
 DOMINANT_HAND_RATE = 0.8
 NUM_CLASSES = len(GESTURE_CLASSES)
 CLASS_NAMES = tuple(g.name for g in GESTURE_CLASSES)
+# The report's claims compare class-average accuracies of two rows by a 95 %
+# bootstrap interval over test clips. Its half-width is at most
+# 1.96 * sqrt(2 * 0.25 / (num_classes * n)) for n test clips per class (two
+# independent rows at 50 % accuracy, the worst case): n >= 49 resolves a
+# 5-point difference for 16 classes.
+RESOLVED_DIFFERENCE = 0.05
+
+
+def min_test_per_class(num_classes: int = NUM_CLASSES,
+                       difference: float = RESOLVED_DIFFERENCE) -> int:
+    """Test clips per class for a class-average ``difference`` to resolve.
+
+    The worst-case 95 % half-width of a class-average difference between two
+    rows with n clips per class is ``1.96 * sqrt(0.5 / (num_classes * n))``.
+    """
+    return int(np.ceil(1.96**2 * 0.5 / (num_classes * difference**2)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,31 +76,32 @@ class Subject:
     look: Look
 
 
-def class_counts(num_clips: int,
-                 head_tail_ratio: float = HEAD_TAIL_RATIO) -> np.ndarray:
-    """Clips per frequency rank: a geometric curve from head to tail.
+def train_class_counts(train_clips: int,
+                       head_tail_ratio: float = TRAIN_HEAD_TAIL_RATIO
+                       ) -> np.ndarray:
+    """Training clips per frequency rank: a geometric curve, head to tail.
 
     Counts fall by a constant factor per rank so that the head class has
     ``head_tail_ratio`` times the clips of the tail class; every class keeps
-    at least one clip per split (the curve is scaled down to pay for it).
+    at least one clip (the curve is scaled down to pay for it).
 
     Args:
-        num_clips (int): Total number of clips.
+        train_clips (int): Total training clips (>= the number of classes).
         head_tail_ratio (float): Head / tail count ratio before rounding.
 
     Returns:
-        np.ndarray: int64 (num_classes,), descending, summing to num_clips.
+        np.ndarray: int64 (num_classes,), descending, summing to train_clips.
     """
     weights = head_tail_ratio**(-np.arange(NUM_CLASSES) / (NUM_CLASSES - 1))
-    low, high = 0.0, float(num_clips / weights.min())
-    for _ in range(60):  # scale of the curve above the per-class minimum
+    low, high = 0.0, float(train_clips / weights.min())
+    for _ in range(60):  # scale of the curve above the one-clip minimum
         mid = (low + high) / 2
-        total = np.maximum(MIN_CLIPS_PER_CLASS, mid * weights).sum()
-        low, high = (low, mid) if total > num_clips else (mid, high)
-    exact = np.maximum(MIN_CLIPS_PER_CLASS, low * weights)
+        total = np.maximum(1, mid * weights).sum()
+        low, high = (low, mid) if total > train_clips else (mid, high)
+    exact = np.maximum(1, low * weights)
     counts = np.floor(exact).astype(np.int64)
     remainder_order = np.argsort(counts - exact, kind='stable')
-    counts[remainder_order[:num_clips - counts.sum()]] += 1
+    counts[remainder_order[:train_clips - counts.sum()]] += 1
     return counts
 
 
@@ -131,22 +149,23 @@ def _make_subject(seed: int, index: int, split: str,
     return Subject(index, split, body, make_look(rng, video_size, table_top))
 
 
-def plan_clips(seed: int, num_clips: int,
-               subjects: Sequence[Subject]) -> List[Tuple[int, int]]:
+def plan_clips(seed: int, subjects: Sequence[Subject], train_clips: int,
+               val_per_class: int,
+               test_per_class: int) -> List[Tuple[int, int]]:
     """(label, subject) of every clip, in a shuffled order.
 
-    Each class's clips go to the splits in proportion to their subjects,
-    with at least one clip per split, then to random subjects of the split.
+    Train is long-tailed (:func:`train_class_counts` by each class's
+    frequency rank); val and test hold ``val_per_class`` and
+    ``test_per_class`` clips of every class. Each clip goes to a random
+    subject of its split.
     """
     rng = np.random.default_rng([seed, 2])
-    counts = class_counts(num_clips)
+    counts = train_class_counts(train_clips)
     members = {s: [x.index for x in subjects if x.split == s] for s in SPLITS}
-    share = {s: len(members[s]) / len(subjects) for s in ('val', 'test')}
     plan = []
     for label, gesture in enumerate(GESTURE_CLASSES):
-        total = counts[gesture.frequency_rank]
-        per_split = {s: max(1, round(total * share[s])) for s in share}
-        per_split['train'] = total - sum(per_split.values())
+        per_split = dict(train=counts[gesture.frequency_rank],
+                         val=val_per_class, test=test_per_class)
         for split, number in per_split.items():
             plan += [(label, int(i))
                      for i in rng.choice(members[split], number)]
@@ -186,16 +205,23 @@ def synthesize_clip(seed: int, index: int, label: int, subject: Subject,
     return annotation, pose, props
 
 
-def _check_args(num_clips: int, num_frames: int, num_subjects: int,
+class TooFewTestClipsWarning(UserWarning):
+    """The test split cannot resolve a 5-point class-average difference."""
+
+
+def _check_args(train_clips: int, val_per_class: int, test_per_class: int,
+                num_frames: int, num_subjects: int,
                 video_size: Sequence[int], layout: str) -> Tuple[int, int]:
     if layout != LAYOUT:
         raise ValueError(f'MiG-Synth is generated in the {LAYOUT!r} layout '
                          f'only; got layout={layout!r}.')
-    minimum = MIN_CLIPS_PER_CLASS * NUM_CLASSES
-    if num_clips < minimum:
-        raise ValueError(f'num_clips={num_clips} is too small: each of the '
-                         f'{NUM_CLASSES} classes needs a clip in every split;'
-                         f' use num_clips >= {minimum}.')
+    if train_clips < NUM_CLASSES:
+        raise ValueError(f'train_clips={train_clips} leaves classes without a '
+                         f'training clip; use train_clips >= {NUM_CLASSES}.')
+    for split, number in (('val', val_per_class), ('test', test_per_class)):
+        if number < 1:
+            raise ValueError(f'{split}_per_class={number} leaves every class '
+                             f'empty in {split}; use {split}_per_class >= 1.')
     if num_frames < 8:
         raise ValueError(f'num_frames={num_frames} is too short for a '
                          'gesture; use num_frames >= 8.')
@@ -206,13 +232,22 @@ def _check_args(num_clips: int, num_frames: int, num_subjects: int,
     if len(size) != 2 or min(size) < 64 or any(v % 2 for v in size):
         raise ValueError(f'video_size={tuple(video_size)} must be (height, '
                          'width), both even and >= 64.')
+    if test_per_class < min_test_per_class():
+        warnings.warn(
+            f'MiG-Synth: test_per_class={test_per_class} is too few for the '
+            "report's 95 % intervals to resolve a "
+            f'{100 * RESOLVED_DIFFERENCE:.0f}-point class-average difference '
+            f'(that needs >= {min_test_per_class()}); fine for smoke runs.',
+            TooFewTestClipsWarning, stacklevel=3)
     return size
 
 
 def generate_annotations(seed: int = 0,
-                         num_clips: int = 800,
+                         train_clips: int = 600,
+                         val_per_class: int = 12,
+                         test_per_class: int = 50,
                          num_frames: int = 48,
-                         num_subjects: int = 18,
+                         num_subjects: int = 24,
                          video_size: Tuple[int, int] = (128, 128),
                          layout: str = LAYOUT) -> dict:
     """MiG-Synth skeletons without rendering videos.
@@ -223,12 +258,14 @@ def generate_annotations(seed: int = 0,
     Returns:
         dict: ``dict(split=dict(train, val, test), annotations=[...])``.
     """
-    size = _check_args(num_clips, num_frames, num_subjects, video_size,
-                       layout)
+    size = _check_args(train_clips, val_per_class, test_per_class,
+                       num_frames, num_subjects, video_size, layout)
     subjects = make_subjects(seed, num_subjects, size)
+    plan = plan_clips(seed, subjects, train_clips, val_per_class,
+                      test_per_class)
     annotations = [
         synthesize_clip(seed, i, label, subjects[s], num_frames, size)[0]
-        for i, (label, s) in enumerate(plan_clips(seed, num_clips, subjects))
+        for i, (label, s) in enumerate(plan)
     ]
     return _dataset(annotations, subjects)
 
@@ -242,9 +279,11 @@ def _dataset(annotations: List[dict], subjects: Sequence[Subject]) -> dict:
 
 def build_migsynth(out_dir: str,
                    seed: int = 0,
-                   num_clips: int = 800,
+                   train_clips: int = 600,
+                   val_per_class: int = 12,
+                   test_per_class: int = 50,
                    num_frames: int = 48,
-                   num_subjects: int = 18,
+                   num_subjects: int = 24,
                    video_size: Tuple[int, int] = (128, 128),
                    force: bool = False,
                    progress: bool = True,
@@ -254,7 +293,12 @@ def build_migsynth(out_dir: str,
     Args:
         out_dir (str): Output folder (created).
         seed (int): Everything is deterministic from it.
-        num_clips (int): Total clips (>= 48: 3 per class).
+        train_clips (int): Training clips, long-tailed over the classes
+            (head / tail about 40; >= 16: one per class).
+        val_per_class (int): Validation clips of every class (>= 1).
+        test_per_class (int): Test clips of every class (>= 1; fewer than
+            :func:`min_test_per_class` warns: the report's intervals cannot
+            resolve a 5-point class-average difference).
         num_frames (int): Frames per clip (25 fps).
         num_subjects (int): Persons; ~20 % test, 1/6 val, rest train.
         video_size (tuple[int, int]): (height, width) of the videos; the
@@ -267,10 +311,11 @@ def build_migsynth(out_dir: str,
     Returns:
         str: Path of the annotation pickle.
     """
-    size = _check_args(num_clips, num_frames, num_subjects, video_size,
-                       layout)
+    size = _check_args(train_clips, val_per_class, test_per_class,
+                       num_frames, num_subjects, video_size, layout)
     args = dict(generator_version=GENERATOR_VERSION, seed=seed,
-                num_clips=num_clips, num_frames=num_frames,
+                train_clips=train_clips, val_per_class=val_per_class,
+                test_per_class=test_per_class, num_frames=num_frames,
                 num_subjects=num_subjects, video_size=list(size),
                 layout=layout)
     pkl_path = osp.join(out_dir, PKL_NAME)
@@ -282,7 +327,8 @@ def build_migsynth(out_dir: str,
     start = time.perf_counter()
     video_dir = _fresh_video_dir(out_dir, args_path)
     subjects = make_subjects(seed, num_subjects, size)
-    plan = plan_clips(seed, num_clips, subjects)
+    plan = plan_clips(seed, subjects, train_clips, val_per_class,
+                      test_per_class)
     annotations = []
     for index, (label, subject) in enumerate(
             tqdm(plan, desc='MiG-Synth', unit='clip', disable=not progress)):
@@ -301,7 +347,7 @@ def build_migsynth(out_dir: str,
     _write_text(osp.join(out_dir, 'README.md'), readme_text(stats))
     _write_text(args_path, json.dumps(args, indent=1))
     if progress:
-        print(f'MiG-Synth: {num_clips} clips in {out_dir} '
+        print(f'MiG-Synth: {len(plan)} clips in {out_dir} '
               f'({time.perf_counter() - start:.1f} s).')
     return pkl_path
 
@@ -314,7 +360,9 @@ def _is_built(out_dir: str, args: dict) -> bool:
         num_videos = len(os.listdir(osp.join(out_dir, 'videos')))
     except (OSError, ValueError):
         return False
-    return (built_with == args and num_videos == args['num_clips']
+    num_clips = args['train_clips'] + NUM_CLASSES * (
+        args['val_per_class'] + args['test_per_class'])
+    return (built_with == args and num_videos == num_clips
             and osp.exists(osp.join(out_dir, PKL_NAME)))
 
 
@@ -353,8 +401,11 @@ def dataset_stats(dataset: dict, subjects: Sequence[Subject],
                 subjects=[x.index for x in subjects if x.split == s])
         for j, s in enumerate(SPLITS)
     }
+    train = table[:, 0]
     return dict(build_args=args, num_classes=NUM_CLASSES,
-                head_tail_ratio=round(float(totals.max() / totals.min()), 2),
+                num_clips=int(totals.sum()),
+                train_head_tail_ratio=round(float(train.max() / train.min()),
+                                            2),
                 parts=split_parts(table[:, 0]), classes=classes,
                 splits=splits)
 
@@ -376,10 +427,10 @@ def readme_text(stats: dict) -> str:
         for i, part in enumerate(stats['parts']))
     return README_TEMPLATE.format(
         version=args['generator_version'], seed=args['seed'],
-        num_clips=args['num_clips'], num_frames=args['num_frames'],
+        num_clips=stats['num_clips'], num_frames=args['num_frames'],
         height=height, width=width, num_classes=stats['num_classes'],
-        ratio=stats['head_tail_ratio'], rows=rows, splits=splits,
-        parts=parts)
+        ratio=stats['train_head_tail_ratio'], val=args['val_per_class'],
+        test=args['test_per_class'], rows=rows, splits=splits, parts=parts)
 
 
 README_TEMPLATE = """# MiG-Synth (generator v{version}, seed {seed})
@@ -395,10 +446,12 @@ after iMiGUE's, {height}x{width} RGB videos and OpenPose-137 skeletons
   subject)])`; missed joints have x = y = score = 0, as OpenPose.
 - `videos/<frame_dir>.mp4` (mp4v), `classes.txt` (label order), `stats.json`.
 
-Long tail: counts fall geometrically from the head to the tail class
-(head / tail = {ratio}). Splits are cross-subject; every class has at least
-one clip in each split. Group-training parts (`split_parts` on the train
-counts, ratio 0.2): {parts}.
+Long-tailed train split: counts fall geometrically from the head to the
+tail class (head / tail = {ratio}), as in iMiGUE. Val and test are
+class-balanced ({val} and {test} clips of every class), so per-class and
+class-average accuracies are measured on equal footing. Splits are
+cross-subject. Group-training parts (`split_parts` on the train counts,
+ratio 0.2): {parts}.
 
 Subjects differ in body size, position in the frame, tempo, handedness,
 clothes, backdrop and detector noise (jitter, per-joint and whole-hand

@@ -24,6 +24,9 @@ SKIN_TONES = np.array([[200, 215, 245], [150, 180, 225], [110, 145, 200],
 HAIR_COLORS = np.array([[20, 20, 25], [30, 50, 90], [60, 120, 180],
                         [150, 150, 150], [25, 35, 60]], np.float64)
 PALM_CHAIN = (0, 1, 5, 9, 13, 17)
+# Half-size of a held object in body units: several pixels at the RGB
+# model's 64x64 input.
+HELD_OBJECT_SIZE = 0.14
 # Torso polygon: joints and offsets from them in body units.
 TORSO_JOINTS = (SHOULDERS[0], SHOULDERS[0], SHOULDERS[1], SHOULDERS[1],
                 HIPS[1], HIPS[0])
@@ -137,7 +140,8 @@ def make_props(rng: np.random.Generator, hat_rate: float, holds_object: bool,
         on_table = np.concatenate([[x * width, y, size],
                                    random_color(rng, (0.7, 1), (0.6, 1))])
     return Props(
-        hat=random_color(rng, (0.3, 1), (0.2, 0.9))
+        # Bright, saturated hats: never mistaken for (dark) hair.
+        hat=random_color(rng, (0.7, 1), (0.75, 1))
         if rng.random() < hat_rate else None,
         held=random_color(rng, (0.8, 1), (0.7, 1)) if holds_object else None,
         held_box=bool(rng.random() < 0.5),
@@ -277,13 +281,20 @@ class _Painter:
             0.35 * self.pose.unit_px * SCALE)
         center = (palms[0] if apart else
                   (palms[0] + palms[1]) / 2).astype(np.int32)
-        size = self._px(0.07 * self.pose.unit_px)
+        size = self._px(HELD_OBJECT_SIZE * self.pose.unit_px)
         if self.props.held_box:
             cv2.rectangle(image, tuple(center - size), tuple(center + size),
                           self.held, -1, LINE, SHIFT)
         else:
             cv2.circle(image, tuple(center), size, self.held, -1, LINE,
                        SHIFT)
+
+
+def render_frames(pose: Pose, look: Look, props: Props,
+                  times) -> np.ndarray:
+    """Frames ``times`` of a clip as (len(times), H, W, 3) uint8 BGR."""
+    painter = _Painter(pose, look, props)
+    return np.stack([painter.frame(int(t)) for t in times])
 
 
 def write_video(path: str, pose: Pose, look: Look, props: Props) -> None:
