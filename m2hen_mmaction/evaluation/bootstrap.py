@@ -140,3 +140,28 @@ def paired_bootstrap(ours: np.ndarray,
     low, high = np.percentile(differences, [tail, 100 - tail])
     return PairedDifference(float(point[0]), float(point[1]), float(low),
                             float(high), int(len(labels)), int(len(present)))
+
+
+def worst_case_half_width(clips_per_class: Sequence[int],
+                          level_z: float = 1.96) -> float:
+    """Largest 95 % half-width of a class-average difference of two rows.
+
+    With ``n_c`` test clips of class ``c`` and ``C`` classes, two independent
+    rows at 50 % accuracy (the worst case) give the difference of their
+    class-average accuracies the variance ``sum_c 0.5 / n_c / C**2``; paired
+    rows that agree on some clips give less. A test split resolves a
+    difference ``d`` when this bound is at most ``d`` (for 16 classes of
+    ``n`` clips: ``n >= 49`` for 5 points).
+
+    Args:
+        clips_per_class (Sequence[int]): Test clips of each class (> 0).
+        level_z (float): Normal quantile of the level. Defaults to 1.96.
+
+    Returns:
+        float: The half-width, as a fraction.
+    """
+    counts = np.asarray(clips_per_class, dtype=np.float64)
+    if counts.size == 0 or counts.min() <= 0:
+        raise ValueError('every class needs test clips, got counts '
+                         f'{counts.tolist()}')
+    return float(level_z * np.sqrt((0.5 / counts).sum()) / counts.size)

@@ -14,7 +14,7 @@ import numpy as np
 from .runner import labels_file, scores_file
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..errors import InputError
-from ..evaluation.bootstrap import PairedDifference, paired_bootstrap
+from ..evaluation.bootstrap import paired_bootstrap, worst_case_half_width
 from ..evaluation.metrics import (confusion_matrix, per_class_accuracy,
                                  plot_confusion_matrix)
 
@@ -133,12 +133,11 @@ def _row_label(row: Sequence[str]) -> str:
 
 
 def _claim_lines(results: Dict, work_dir: str, num_clips: int,
-                 rows: Dict[str, Dict], claim: Dict
-                 ) -> Tuple[List[str], List[PairedDifference]]:
+                 rows: Dict[str, Dict], claim: Dict) -> List[str]:
     """Table lines of one claim against each row it is compared with, per
     subset and metric; one 'not run' line per comparison whose rows were
     not scored."""
-    lines, differences = [], []
+    lines = []
     for than in claim['than']:
         title = f"{claim['text']} — vs {_row_label(than)}"
         absent = [_row_label(r) for r in (claim['better'], than)
@@ -159,7 +158,6 @@ def _claim_lines(results: Dict, work_dir: str, num_clips: int,
             for metric, name in CLAIM_METRICS.items():
                 result = paired_bootstrap(ours, theirs, labels, classes,
                                           metric, NUM_RESAMPLES)
-                differences += [result] if metric == 'mean1' else []
                 lines.append(
                     f'| {title} | {subset} ({result.num_classes} classes, '
                     f'{result.num_clips} clips) | {name} | '
@@ -167,7 +165,7 @@ def _claim_lines(results: Dict, work_dir: str, num_clips: int,
                     f'{100 * result.difference:+.2f} | '
                     f'[{100 * result.low:+.2f}, {100 * result.high:+.2f}] | '
                     f'{result.verdict} |')
-    return lines, differences
+    return lines
 
 
 def _predictions(work_dir: str, row: Sequence[str],
@@ -188,9 +186,9 @@ def claims_markdown(results: Dict, work_dir: str
     interval of the difference over test clips.
 
     Returns:
-        tuple: The Markdown, and a one-line warning when the median
-        half-width of the class-average intervals exceeds
-        :data:`RESOLUTION` (None otherwise).
+        tuple: The Markdown, and a one-line warning when the test split
+        cannot resolve a :data:`RESOLUTION` class-average difference (None
+        otherwise).
     """
     claims = results['settings'].get('claims')
     if claims is None:
@@ -209,34 +207,29 @@ def claims_markdown(results: Dict, work_dir: str
         '*within noise* (contains 0).', '',
         '| Claim | Subset | Metric | Ours | Theirs | Difference | 95 % '
         'interval | Verdict |', '|---|---|---|---|---|---|---|---|']
-    differences = []
     for claim in claims:
-        claim_lines, claim_differences = _claim_lines(
-            results, work_dir, num_clips, rows, claim)
-        lines += claim_lines
-        differences += claim_differences
-    warning = resolution_warning(differences)
+        lines += _claim_lines(results, work_dir, num_clips, rows, claim)
+    warning = resolution_warning(np.load(labels_file(work_dir, num_clips)))
     if warning:
         lines += ['', f'**Warning:** {warning}']
     return '\n'.join(lines), warning
 
 
-def resolution_warning(differences: Sequence[PairedDifference]
-                       ) -> Optional[str]:
-    """One line when the class-average intervals are too wide to tell a
-    :data:`RESOLUTION` difference from noise (median half-width above it);
-    None otherwise."""
-    if not differences:
-        return None
-    half_width = float(np.median([d.half_width for d in differences]))
+def resolution_warning(test_labels: np.ndarray) -> Optional[str]:
+    """One line when the test split cannot resolve a :data:`RESOLUTION`
+    class-average difference (:func:`worst_case_half_width` of its clips
+    per class above it); None otherwise."""
+    counts = np.bincount(test_labels)
+    counts = counts[counts > 0]  # classes without test clips are not scored
+    half_width = worst_case_half_width(counts)
     if half_width <= RESOLUTION:
         return None
-    clips = max(d.num_clips for d in differences)
-    return (f'the test split ({clips} clips) is too small for these '
-            'intervals: the median 95 % half-width of the class-average '
-            f'differences is ±{100 * half_width:.1f} points, so a '
-            f'{100 * RESOLUTION:.0f}-point difference cannot be told from '
-            'noise; test on more clips per class')
+    return (f'the test split ({len(test_labels)} clips, {counts.min()} of '
+            f'the rarest class) is too small for these intervals: a '
+            f'class-average difference has a 95 % half-width up to '
+            f'±{100 * half_width:.1f} points, so a {100 * RESOLUTION:.0f}-point '
+            'difference may not be told from noise; test on more clips per '
+            'class')
 
 
 def plot_accuracy_vs_frequency(per_class: Dict[str, np.ndarray],

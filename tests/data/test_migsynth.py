@@ -18,6 +18,7 @@ from m2hen_mmaction.data.migsynth.generate import (
     synthesize_clip, train_class_counts)
 from m2hen_mmaction.data.migsynth.probe import fit_and_score, skeleton_features
 from m2hen_mmaction.data.migsynth.render import write_video
+from m2hen_mmaction.evaluation.bootstrap import worst_case_half_width
 from m2hen_mmaction.grouping.parts import split_parts
 from m2hen_mmaction.skeleton.layouts import get_layout
 
@@ -212,11 +213,10 @@ def test_test_split_size_resolves_five_points():
     """The default test split bounds the worst-case 95 % half-width of a
     class-average difference by 5 points; fewer clips warn."""
     n = min_test_per_class()
-    half_width = 1.96 * np.sqrt(0.5 / (len(CLASS_NAMES) * n))
-    assert half_width <= 0.05
+    assert worst_case_half_width([n] * len(CLASS_NAMES)) <= 0.05
+    assert worst_case_half_width([n - 1] * len(CLASS_NAMES)) > 0.05
     assert inspect.signature(build_migsynth).parameters[
         'test_per_class'].default >= n
-    assert 1.96 * np.sqrt(0.5 / (len(CLASS_NAMES) * (n - 1))) > 0.05
     with pytest.warns(TooFewTestClipsWarning, match='test_per_class=2'):
         generate_annotations(**{**SMALL, 'num_frames': 8})
 

@@ -134,3 +134,19 @@ def test_bad_arguments_say_what_is_wrong(kwargs, message):
         paired_bootstrap(labels, labels, labels, **kwargs)
     with pytest.raises(ValueError, match='of one shape'):
         paired_bootstrap(labels[:5], labels, labels)
+
+
+def test_worst_case_half_width_matches_the_bootstrap_at_fifty_percent():
+    """Two independent rows right on a random half of the clips: the
+    bootstrap's class-average half-width is close to the analytic bound."""
+    from m2hen_mmaction.evaluation.bootstrap import worst_case_half_width
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(16), 49)
+    rows = [np.where(rng.random(len(labels)) < 0.5, labels, (labels + 1) % 16)
+            for _ in range(2)]
+    result = paired_bootstrap(rows[0], rows[1], labels, None, 'mean1', 2000)
+    bound = worst_case_half_width([49] * 16)
+    assert bound <= 0.05 < worst_case_half_width([48] * 16)
+    assert abs(result.half_width - bound) <= 0.2 * bound
+    with pytest.raises(ValueError, match='every class needs test clips'):
+        worst_case_half_width([5, 0])

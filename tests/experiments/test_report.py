@@ -117,11 +117,11 @@ def test_claims_table_from_score_only_run(small_migsynth, tmp_path):
                          for subset in subsets
                          for metric in ('top-1', 'class-avg')]
     assert table == expected
-    # The test split (24 clips, most classes 1-2) cannot resolve 5 points.
-    warning = 'the test split (24 clips) is too small for these intervals'
+    # The test split (1 clip per class) cannot resolve 5 points.
+    warning = 'the test split (16 clips, 1 of the rarest class) is too small'
     assert f'**Warning:** {warning}' in report
     assert f'm2hen report: warning: {warning}' in stderr
-    assert 'rgb_cue (4 classes, 6 clips)' in report
+    assert 'rgb_cue (4 classes, 4 clips)' in report
 
 
 def constructed_run(tmp_path, clips_per_class, claims):
@@ -148,8 +148,9 @@ CLAIM = dict(text='ours beats theirs', better=['ours', 'pose'],
 
 
 def test_claims_table_warns_only_when_the_split_is_too_small(tmp_path):
-    """A 50-point difference: resolved at 4 clips per class, with an
-    interval too wide for 5 points; at 200 clips per class, no warning."""
+    """A 50-point difference: resolved at 4 clips per class, by a split
+    too small for 5 points in the worst case; at 200 per class, no
+    warning."""
     small, warning = claims_markdown(constructed_run(tmp_path, 4, [CLAIM]),
                                      str(tmp_path))
     assert 'is too small' in warning and f'**Warning:** {warning}' in small

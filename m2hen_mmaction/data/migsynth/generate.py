@@ -28,6 +28,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
+from m2hen_mmaction.evaluation.bootstrap import worst_case_half_width
 from m2hen_mmaction.grouping.parts import split_parts
 
 from .body import BodyTraits, HIP_DEPTH, detect, pose_pixels
@@ -43,21 +44,20 @@ DOMINANT_HAND_RATE = 0.8
 NUM_CLASSES = len(GESTURE_CLASSES)
 CLASS_NAMES = tuple(g.name for g in GESTURE_CLASSES)
 # The report's claims compare class-average accuracies of two rows by a 95 %
-# bootstrap interval over test clips. Its half-width is at most
-# 1.96 * sqrt(2 * 0.25 / (num_classes * n)) for n test clips per class (two
-# independent rows at 50 % accuracy, the worst case): n >= 49 resolves a
-# 5-point difference for 16 classes.
+# bootstrap interval over test clips; the default test split resolves this
+# difference in the worst case (:func:`worst_case_half_width`).
 RESOLVED_DIFFERENCE = 0.05
 
 
 def min_test_per_class(num_classes: int = NUM_CLASSES,
                        difference: float = RESOLVED_DIFFERENCE) -> int:
-    """Test clips per class for a class-average ``difference`` to resolve.
-
-    The worst-case 95 % half-width of a class-average difference between two
-    rows with n clips per class is ``1.96 * sqrt(0.5 / (num_classes * n))``.
-    """
-    return int(np.ceil(1.96**2 * 0.5 / (num_classes * difference**2)))
+    """Fewest test clips per class whose worst-case 95 % half-width of a
+    class-average difference is at most ``difference`` (49 for 16 classes
+    and 5 points)."""
+    clips = 1
+    while worst_case_half_width([clips] * num_classes) > difference:
+        clips += 1
+    return clips
 
 
 @dataclass(frozen=True, eq=False)
