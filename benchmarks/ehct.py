@@ -12,7 +12,8 @@ its own: first ``eval`` (``test_step`` under ``no_grad``), whose peak is read
 then, and then ``train`` (``train_step``: forward, backward, SGD update),
 whose peak is the process's peak (training needs more than eval). GFLOPs:
 ``mmengine.analysis`` on the backbone for one clip, counted last (one
-multiply-add = one FLOP; softmax, gather and element-wise ops uncounted).
+multiply-add = one FLOP, ``baddbmm`` as its matmul; softmax, gather and
+element-wise ops uncounted).
 
 Usage::
 
@@ -20,6 +21,8 @@ Usage::
     python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
     python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
         --iters 3 --warmup 1 --threads 2
+    python benchmarks/ehct.py --layouts openpose137 \
+        --ehct-options backbone.with_cp=True   # the memory-saving setting
 
 Besides the JSON, writes ``<out stem>.md`` and ``.png`` tables
 (``benchmarks/tables.py``).
@@ -78,6 +81,10 @@ def parse_args(argv=None):
                         ' coco17 uses MMAction2\'s own coco graph)')
     parser.add_argument('--out', default=osp.join(REPO, 'work_dirs',
                                                   'benchmarks', 'ehct.json'))
+    parser.add_argument('--ehct-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='override EHCT model config keys, e.g. '
+                        'backbone.with_cp=True (values as Python literals)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     default_batch, default_frames = (2, 16) if args.quick else (8, 64)
@@ -106,10 +113,17 @@ def stgcn_config(layout_name: str) -> dict:
                       in_channels=256))
 
 
-def ehct_config(layout_name: str) -> dict:
+def ehct_config(layout_name: str, options=()) -> dict:
+    """Our base model config; ``options`` as in ``--ehct-options``."""
+    import ast
+
     from mmengine import Config
     cfg = Config.fromfile(osp.join(CONFIG_DIR, f'ehct_{layout_name}.py'))
     cfg.model.cls_head.num_classes = NUM_CLASSES
+    cfg.merge_from_dict({
+        f'model.{key}': ast.literal_eval(value)
+        for key, value in (option.split('=', 1) for option in options)
+    })
     return cfg.model
 
 
@@ -137,12 +151,22 @@ def run_steps(step, count: int) -> tuple:
 
 
 def count_gflops(model, args, num_joints: int) -> float:
+    """mmengine's FLOP count of the backbone for one clip; ``baddbmm`` (a
+    matmul plus an added term, which mmengine does not count) counts as its
+    matmul, as ``bmm`` does."""
     import torch
-    from mmengine.analysis import get_model_complexity_info
+    from mmengine.analysis import FlopAnalyzer
+    from mmengine.analysis.jit_handles import bmm_flop_jit
     clip = torch.randn(1, args.persons, args.frames, num_joints, 3)
-    info = get_model_complexity_info(model.backbone, inputs=(clip, ),
-                                     show_table=False, show_arch=False)
-    return info['flops'] / 1e9
+    analyzer = FlopAnalyzer(model.backbone, inputs=(clip, ))
+
+    def baddbmm_flop_jit(inputs, outputs):
+        return bmm_flop_jit(inputs[1:3], outputs)
+
+    analyzer.set_op_handle('aten::baddbmm', baddbmm_flop_jit,
+                           'aten::baddbmm_', baddbmm_flop_jit)
+    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return analyzer.total() / 1e9
 
 
 def peak_rss_mib() -> float:
@@ -164,7 +188,7 @@ def worker(args) -> dict:
     family, layout_name = args.worker.split('_')
     num_joints = get_layout(layout_name).num_joints
     cfg = stgcn_config(layout_name) if family == 'stgcn' else ehct_config(
-        layout_name)
+        layout_name, args.ehct_options)
     model = MODELS.build(cfg)
     batch = make_batch(args, num_joints)
     result = dict(params_m=sum(p.numel() for p in model.parameters()) / 1e6,
@@ -206,6 +230,8 @@ def run_worker(args, name: str) -> dict:
         '--persons', str(args.persons), '--iters', str(args.iters),
         '--warmup', str(args.warmup), '--threads', str(args.threads)
     ]
+    if args.ehct_options:
+        command += ['--ehct-options', *args.ehct_options]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     done = subprocess.run(command, capture_output=True, text=True, env=env,
                           cwd=REPO)
@@ -250,7 +276,9 @@ def print_table(report: dict) -> None:
     settings = report['settings']
     print(f"\nbatch {settings['batch']} x {settings['frames']} frames, "
           f"{settings['persons']} person(s), {settings['threads']} "
-          f"thread(s), {settings['iters']} timed step(s)")
+          f"thread(s), {settings['iters']} timed step(s)"
+          + (f"; EHCT options {' '.join(settings['ehct_options'])}"
+             if settings['ehct_options'] else ''))
     print('clips/s per wall second (per CPU second); peak RSS in MiB')
     print(f"{'model':<18}{'params M':>9}{'GFLOPs':>8}{'train clips/s':>16}"
           f"{'eval clips/s':>16}{'train MiB':>10}{'eval MiB':>9}")
@@ -305,7 +333,9 @@ def write_report_table(report: dict, out: str) -> None:
         f"Batch {settings['batch']} x {settings['frames']} frames, "
         f"{settings['persons']} person(s), {settings['threads']} thread(s), "
         f"{settings['iters']} timed step(s) after {settings['warmup']} "
-        'warm-up; one subprocess per model.',
+        'warm-up; one subprocess per model. EHCT: '
+        + (' '.join(settings['ehct_options']) or 'the base config as shipped')
+        + '.',
         'Speeds per CPU second (steadier on a shared host; wall-clock '
         'clips/s in the JSON). Speed ratio < 1: EHCT slower; other ratios '
         '< 1: EHCT smaller.'
@@ -333,7 +363,8 @@ def main(argv=None) -> None:
                      processor=platform.processor(), torch=torch.__version__),
         settings=dict(batch=args.batch, frames=args.frames,
                       persons=args.persons, iters=args.iters,
-                      warmup=args.warmup, threads=args.threads),
+                      warmup=args.warmup, threads=args.threads,
+                      ehct_options=args.ehct_options),
         results=results,
         ratios=ratios(results),
         memory_target=memory_target(args, results))

@@ -131,10 +131,6 @@ class HypergraphAttention(BaseModule):
             'incidence_mean', incidence / incidence.sum(0), persistent=False)
         self.register_buffer('hop_distance', hop_distance, persistent=False)
         num_hops = int(hop_distance.max()) + 1
-        # Flat index of hop(i, j) in the (V, hops) scores of each row i.
-        self.register_buffer(
-            'hop_index', (hop_distance + num_hops * torch.arange(
-                num_joints).unsqueeze(1)).flatten(), persistent=False)
         self.hop_embedding = nn.Parameter(torch.zeros(num_hops, out_channels))
         self.hyperedge_bias = nn.Parameter(
             torch.zeros(num_heads, self.head_channels))
@@ -222,10 +218,11 @@ class HypergraphAttention(BaseModule):
         hop_embedding = self.hop_embedding.view(-1, heads, self.head_channels)
         q = query[..., :self.head_channels]
         hop_scores = q @ hop_embedding.permute(1, 2, 0)  # (F, h, V, hops)
-        hop_bias = hop_scores.view(frames * heads, -1).index_select(
-            1, self.hop_index).view(frames * heads, joints, joints)
-        logits = torch.baddbmm(hop_bias, query.flatten(0, 1),
-                               key.flatten(0, 1).transpose(1, 2))
+        logits = hop_scores.flatten(0, 1).gather(
+            -1, self.hop_distance.expand(frames * heads, joints, joints))
+        # In place: the matmul adds onto the hop term without copying it.
+        logits.baddbmm_(query.flatten(0, 1),
+                        key.flatten(0, 1).transpose(1, 2))
         return logits.softmax(dim=-1)
 
 
