@@ -129,23 +129,30 @@ def test_ehct_quick_run_records_the_options(tmp_path):
     assert 'backbone.with_cp=True' in out.with_suffix('.md').read_text()
 
 
-def test_ehct_gflops_count_the_attention_logits(mmaction_scope):
-    """The logits matmul is a ``baddbmm`` (hop term added inside), which
-    mmengine alone skips: the benchmark's count adds exactly its
-    T x V x V x 2C multiply-adds per block."""
+def test_ehct_gflops_count_every_matmul(mmaction_scope):
+    """The benchmark's GFLOPs equal torch's own FLOP counter (2 per
+    multiply-add; it counts the 2D @ 3D hyperedge matmuls with their batch,
+    which mmengine drops) + the attention logits (an in-place ``baddbmm_``
+    neither counter knows: T x V x V x 2C per block) + the norms mmengine
+    also counts."""
     import argparse
 
     from mmaction.registry import MODELS
     from mmengine.analysis import FlopAnalyzer
+    from torch.utils.flop_counter import FlopCounterMode
 
     import ehct as bench
     model = MODELS.build(bench.ehct_config('coco17'))
     counted = bench.count_gflops(
         model, argparse.Namespace(persons=1, frames=16), 17)
-    analyzer = FlopAnalyzer(model.backbone,
-                            inputs=(torch.randn(1, 1, 16, 17, 3), ))
-    analyzer.unsupported_ops_warnings(False)
+    clip = torch.randn(1, 1, 16, 17, 3)
+    norms = FlopAnalyzer(model.backbone, inputs=(clip, )).by_operator()
+    torch_counter = FlopCounterMode(display=False)
+    with torch_counter, torch.no_grad():
+        model.backbone(clip)
     frames = (16, ) * 5 + (8, ) * 3 + (4, ) * 2  # blocks 5, 8 stride after
     widths = (64, ) * 4 + (128, ) * 3 + (256, ) * 3  # attention widths
     logits = sum(t * 17 * 17 * 2 * c for t, c in zip(frames, widths))
-    assert counted - analyzer.total() / 1e9 == pytest.approx(logits / 1e9)
+    expected = (torch_counter.get_total_flops() / 2 + logits +
+                norms['batch_norm'] + norms['layer_norm']) / 1e9
+    assert counted == pytest.approx(expected, rel=1e-9)

@@ -160,8 +160,8 @@ def outputs_and_grads(model, x):
     model.zero_grad()
     x = x.clone().requires_grad_()
     out = model(x)
-    weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(1),
-                          dtype=out.dtype)
+    weights = torch.randn(out.shape, dtype=out.dtype,
+                          generator=torch.Generator().manual_seed(1))
     (out * weights).sum().backward()
     return [out, x.grad] + [p.grad for p in model.parameters()]
 
@@ -193,7 +193,8 @@ def test_backbone_equals_reference_forward_and_grads(monkeypatch):
     randomize_(model)
     x = skeletons('openpose137', samples=2, frames=8)
     ours = outputs_and_grads(model, x)
-    buffers = set(model.state_dict()) - {n for n, _ in model.named_parameters()}
+    buffers = set(model.state_dict()) - {
+        name for name, _ in model.named_parameters()}
     attention_type = type(model.blocks[0].attention)
     monkeypatch.setattr(attention_type, 'forward', reference_attention)
     expected = outputs_and_grads(model, x)

@@ -14,8 +14,8 @@ added inside the logits matmul, ``alpha`` scales ``A @ v`` instead of
 ``A``). Two options
 change memory, never results. ``with_cp=True`` recomputes each block's
 attention in backward instead of keeping it: training ``openpose137``
-(default width, batch 8 x 64 frames, CPU) then peaks at about 3.3 GiB
-instead of 6.7 GiB, for about 1.3x the step time (the attention forward
+(default width, batch 8 x 64 frames, CPU) then peaks at about 3.4 GiB
+instead of 6.7 GiB, for about 1.2x the step time (the attention forward
 runs twice). ``attn_chunk_size`` attends over that
 many frames at a time, bounding the maps alive at once; 32 is also faster
 on CPU than one call (buffers of a few MiB are reused instead of freshly
@@ -190,8 +190,9 @@ class HypergraphAttention(BaseModule):
         as (F * h, V, .) without hidden copies."""
         frames, joints, _ = x.shape
         s = self.norm(x)
-        q, k, v = self.qkv(s).view(frames, joints, 3, self.num_heads,
-                                   self.head_channels).transpose(1, 3).unbind(2)
+        qkv = self.qkv(s).view(frames, joints, 3, self.num_heads,
+                               self.head_channels)
+        q, k, v = qkv.transpose(1, 3).unbind(2)  # each (F, h, V, d)
         e = self.hyperedge_features(s).view(frames, joints, self.num_heads,
                                             self.head_channels).transpose(1, 2)
         q = q * self.scale
@@ -244,7 +245,7 @@ class HypergraphTransformerBlock(BaseModule):
         tcn_ms_cfg (sequence): Branches of :class:`mstcn`.
         tcn_dropout (float): Dropout after the temporal conv. Defaults to 0.
         with_cp (bool): Recompute the attention in backward: about half the
-            training memory for about 1.3x the step time (module docstring).
+            training memory for about 1.2x the step time (module docstring).
             Defaults to False.
         attn_chunk_size (int, optional): Frames (of N * M * T) per attention
             call; bounds the V x V maps alive at once. Defaults to None (all).
@@ -337,7 +338,7 @@ class HypergraphTransformer(BaseModule):
             returned (negative counts from the end). One index returns a
             tensor, several a tuple in block order. Defaults to (-1, ).
         with_cp (bool): Recompute attention in backward: about half the
-            training memory, about 1.3x the step time. Defaults to False.
+            training memory, about 1.2x the step time. Defaults to False.
         attn_chunk_size (int, optional): Frames (of N * M * T) per attention
             call. Defaults to None (all at once). Neither option changes the
             result; see the module docstring for memory numbers.
