@@ -12,7 +12,8 @@ its own: first ``eval`` (``test_step`` under ``no_grad``), whose peak is read
 then, and then ``train`` (``train_step``: forward, backward, SGD update),
 whose peak is the process's peak (training needs more than eval). GFLOPs:
 ``mmengine.analysis`` on the backbone for one clip, counted last (one
-multiply-add = one FLOP; softmax, gather and element-wise ops uncounted).
+multiply-add = one FLOP, every matmul as output size x inner size;
+softmax, gather and element-wise ops uncounted).
 
 Usage::
 
@@ -20,12 +21,15 @@ Usage::
     python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
     python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
         --iters 3 --warmup 1 --threads 2
+    python benchmarks/ehct.py --layouts openpose137 \
+        --ehct-options backbone.with_cp=True   # the memory-saving setting
 
 Besides the JSON, writes ``<out stem>.md`` and ``.png`` tables
 (``benchmarks/tables.py``).
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import platform
@@ -44,6 +48,8 @@ DEFAULT_LAYOUTS = ('openpose22', 'openpose137')  # coco17: --layouts
 FAMILIES = ('stgcn', 'ehct')  # baseline first
 NUM_CLASSES = 32
 MEMORY_TARGET_MIB = 4096  # EHCT openpose137, train, batch 8 x 64 frames
+NOT_MET = ('NOT met (the memory-saving setting: --ehct-options '
+           'backbone.with_cp=True)')
 # Centre joint of the ST-GCN spatial partition (MMAction2's openpose: neck).
 GRAPH_CENTER = {'openpose22': 1, 'openpose137': 1}
 # Table rows: label, the value in a model's result, the key in ``ratios``.
@@ -78,6 +84,10 @@ def parse_args(argv=None):
                         ' coco17 uses MMAction2\'s own coco graph)')
     parser.add_argument('--out', default=osp.join(REPO, 'work_dirs',
                                                   'benchmarks', 'ehct.json'))
+    parser.add_argument('--ehct-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='override EHCT model config keys, e.g. '
+                        'backbone.with_cp=True (values as Python literals)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     default_batch, default_frames = (2, 16) if args.quick else (8, 64)
@@ -106,10 +116,17 @@ def stgcn_config(layout_name: str) -> dict:
                       in_channels=256))
 
 
-def ehct_config(layout_name: str) -> dict:
+def ehct_config(layout_name: str, options=()) -> dict:
+    """Our base model config; ``options`` as in ``--ehct-options``."""
+    import ast
+
     from mmengine import Config
     cfg = Config.fromfile(osp.join(CONFIG_DIR, f'ehct_{layout_name}.py'))
     cfg.model.cls_head.num_classes = NUM_CLASSES
+    cfg.merge_from_dict({
+        f'model.{key}': ast.literal_eval(value)
+        for key, value in (option.split('=', 1) for option in options)
+    })
     return cfg.model
 
 
@@ -137,12 +154,32 @@ def run_steps(step, count: int) -> tuple:
 
 
 def count_gflops(model, args, num_joints: int) -> float:
+    """mmengine's FLOP count of the backbone for one clip, with every
+    matmul counted as (output elements) x (inner size): mmengine's own
+    handlers skip ``baddbmm`` and drop the batch of a 2D @ 3D ``matmul``."""
     import torch
-    from mmengine.analysis import get_model_complexity_info
+    from mmengine.analysis import FlopAnalyzer
     clip = torch.randn(1, args.persons, args.frames, num_joints, 3)
-    info = get_model_complexity_info(model.backbone, inputs=(clip, ),
-                                     show_table=False, show_arch=False)
-    return info['flops'] / 1e9
+    analyzer = FlopAnalyzer(model.backbone, inputs=(clip, ))
+    analyzer.set_op_handle('aten::matmul', matmul_macs(0),
+                           'aten::bmm', matmul_macs(0),
+                           'aten::baddbmm', matmul_macs(1),
+                           'aten::baddbmm_', matmul_macs(1))
+    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return analyzer.total() / 1e9
+
+
+def matmul_macs(left: int):
+    """A FlopAnalyzer handle: multiply-adds of a (batched, broadcast)
+    matmul whose left factor is input ``left``."""
+    from mmengine.analysis.jit_handles import get_shape
+
+    def handle(inputs, outputs) -> int:
+        out_shape = get_shape(outputs[0])
+        inner = get_shape(inputs[left])[-1]
+        return math.prod(out_shape) * inner
+
+    return handle
 
 
 def peak_rss_mib() -> float:
@@ -164,7 +201,7 @@ def worker(args) -> dict:
     family, layout_name = args.worker.split('_')
     num_joints = get_layout(layout_name).num_joints
     cfg = stgcn_config(layout_name) if family == 'stgcn' else ehct_config(
-        layout_name)
+        layout_name, args.ehct_options)
     model = MODELS.build(cfg)
     batch = make_batch(args, num_joints)
     result = dict(params_m=sum(p.numel() for p in model.parameters()) / 1e6,
@@ -206,6 +243,8 @@ def run_worker(args, name: str) -> dict:
         '--persons', str(args.persons), '--iters', str(args.iters),
         '--warmup', str(args.warmup), '--threads', str(args.threads)
     ]
+    if args.ehct_options:
+        command += ['--ehct-options', *args.ehct_options]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     done = subprocess.run(command, capture_output=True, text=True, env=env,
                           cwd=REPO)
@@ -250,7 +289,9 @@ def print_table(report: dict) -> None:
     settings = report['settings']
     print(f"\nbatch {settings['batch']} x {settings['frames']} frames, "
           f"{settings['persons']} person(s), {settings['threads']} "
-          f"thread(s), {settings['iters']} timed step(s)")
+          f"thread(s), {settings['iters']} timed step(s)"
+          + (f"; EHCT options {' '.join(settings['ehct_options'])}"
+             if settings['ehct_options'] else ''))
     print('clips/s per wall second (per CPU second); peak RSS in MiB')
     print(f"{'model':<18}{'params M':>9}{'GFLOPs':>8}{'train clips/s':>16}"
           f"{'eval clips/s':>16}{'train MiB':>10}{'eval MiB':>9}")
@@ -273,7 +314,7 @@ def print_table(report: dict) -> None:
     if target:
         print(f"\nEHCT openpose137 train peak {target['peak_rss_mib']:.0f} "
               f"MiB, target < {MEMORY_TARGET_MIB} MiB at batch 8 x 64: "
-              f"{'met' if target['met'] else 'NOT met'}")
+              f"{'met' if target['met'] else NOT_MET}")
 
 
 def memory_target(args, results: dict):
@@ -305,7 +346,9 @@ def write_report_table(report: dict, out: str) -> None:
         f"Batch {settings['batch']} x {settings['frames']} frames, "
         f"{settings['persons']} person(s), {settings['threads']} thread(s), "
         f"{settings['iters']} timed step(s) after {settings['warmup']} "
-        'warm-up; one subprocess per model.',
+        'warm-up; one subprocess per model. EHCT: '
+        + (' '.join(settings['ehct_options']) or 'the base config as shipped')
+        + '.',
         'Speeds per CPU second (steadier on a shared host; wall-clock '
         'clips/s in the JSON). Speed ratio < 1: EHCT slower; other ratios '
         '< 1: EHCT smaller.'
@@ -315,7 +358,7 @@ def write_report_table(report: dict, out: str) -> None:
         notes.append(
             f"EHCT openpose137 train peak {target['peak_rss_mib']:.0f} MiB, "
             f'target < {MEMORY_TARGET_MIB} MiB at batch 8 x 64: '
-            f"{'met' if target['met'] else 'NOT met'}.")
+            f"{'met' if target['met'] else NOT_MET}.")
     write_table(out, 'EHCT vs MMAction2 ST-GCN', headers, rows, notes)
 
 
@@ -333,7 +376,8 @@ def main(argv=None) -> None:
                      processor=platform.processor(), torch=torch.__version__),
         settings=dict(batch=args.batch, frames=args.frames,
                       persons=args.persons, iters=args.iters,
-                      warmup=args.warmup, threads=args.threads),
+                      warmup=args.warmup, threads=args.threads,
+                      ehct_options=args.ehct_options),
         results=results,
         ratios=ratios(results),
         memory_target=memory_target(args, results))

@@ -107,3 +107,52 @@ def test_train_throughput_quick_run_splits_data_time_and_compute(tmp_path):
     assert [dict(zip(header, row))['speed vs MMAction2'] for row in rows][0] \
         == '1.00x'
     assert_valid_png(out.with_suffix('.png'))
+
+
+
+def test_ehct_quick_run_records_the_options(tmp_path):
+    """`benchmarks/ehct.py --quick --ehct-options ...`: both models timed,
+    the option recorded in the JSON and the Markdown notes."""
+    out = tmp_path / 'ehct.json'
+    done = subprocess.run(
+        [sys.executable, osp.join(BENCHMARKS, 'ehct.py'), '--quick',
+         '--layouts', 'coco17', '--ehct-options', 'backbone.with_cp=True',
+         '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report['settings']['ehct_options'] == ['backbone.with_cp=True']
+    assert set(report['results']) == {'stgcn_coco17', 'ehct_coco17'}
+    assert all(r['train']['clips_per_cpu_s'] > 0
+               for r in report['results'].values())
+    assert 'backbone.with_cp=True' in out.with_suffix('.md').read_text()
+
+
+def test_ehct_gflops_count_every_matmul(mmaction_scope):
+    """The benchmark's GFLOPs equal torch's own FLOP counter (2 per
+    multiply-add; it counts the 2D @ 3D hyperedge matmuls with their batch,
+    which mmengine drops) + the attention logits (an in-place ``baddbmm_``
+    neither counter knows: T x V x V x 2C per block) + the norms mmengine
+    also counts."""
+    import argparse
+
+    from mmaction.registry import MODELS
+    from mmengine.analysis import FlopAnalyzer
+    from torch.utils.flop_counter import FlopCounterMode
+
+    import ehct as bench
+    model = MODELS.build(bench.ehct_config('coco17'))
+    counted = bench.count_gflops(
+        model, argparse.Namespace(persons=1, frames=16), 17)
+    clip = torch.randn(1, 1, 16, 17, 3)
+    norms = FlopAnalyzer(model.backbone, inputs=(clip, )).by_operator()
+    torch_counter = FlopCounterMode(display=False)
+    with torch_counter, torch.no_grad():
+        model.backbone(clip)
+    frames = (16, ) * 5 + (8, ) * 3 + (4, ) * 2  # blocks 5, 8 stride after
+    widths = (64, ) * 4 + (128, ) * 3 + (256, ) * 3  # attention widths
+    logits = sum(t * 17 * 17 * 2 * c for t, c in zip(frames, widths))
+    expected = (torch_counter.get_total_flops() / 2 + logits +
+                norms['batch_norm'] + norms['layer_norm']) / 1e9
+    assert counted == pytest.approx(expected, rel=1e-9)

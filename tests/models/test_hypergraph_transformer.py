@@ -123,6 +123,88 @@ def test_attention_matches_eq3_and_rows_sum_to_one():
     torch.testing.assert_close(attention(x), expected_out)
 
 
+def reference_attention(attention, x):
+    """HypergraphAttention.forward as of main@30f67b6 (before the speed
+    work): the reference every faster formulation must equal."""
+    frames, joints, _ = x.shape
+    heads, d = attention.num_heads, attention.head_channels
+
+    def split_heads(t):
+        return t.view(frames, joints, heads, d).transpose(1, 2)
+
+    s = attention.norm(x)
+    q, k, v = attention.qkv(s).chunk(3, dim=-1)
+    edge_means = s.transpose(1, 2) @ attention.incidence_mean
+    edges = attention.hyperedge_proj(edge_means.transpose(1, 2))
+    e = (edges.transpose(1, 2) @ attention.incidence.t()).transpose(1, 2)
+    q, k, v, e = (split_heads(t) for t in (q, k, v, e))
+    q = q * attention.scale
+    bias = (attention.hyperedge_bias * attention.scale).unsqueeze(1)
+    logits = torch.cat([q, q + bias], dim=-1) @ torch.cat(
+        [k, e], dim=-1).transpose(-2, -1)
+    hop_scores = q @ attention.hop_embedding.view(-1, heads, d).permute(
+        1, 2, 0)
+    logits += hop_scores.gather(-1,
+                                attention.hop_distance.expand(logits.shape))
+    attn = attention.attn_drop(logits.softmax(dim=-1))
+    per_head = v.permute(1, 2, 0, 3).reshape(heads, joints, -1)
+    mixed = (attention.structural @ per_head).view(
+        heads, joints, frames, d).permute(2, 0, 1, 3)
+    out = attention.alpha * (attn @ v) + mixed
+    return attention.proj(out.transpose(1, 2).reshape(frames, joints, -1))
+
+
+def outputs_and_grads(model, x):
+    """Output, input gradient and every parameter gradient of one
+    backward of a fixed random projection of the output."""
+    model.zero_grad()
+    x = x.clone().requires_grad_()
+    out = model(x)
+    weights = torch.randn(out.shape, dtype=out.dtype,
+                          generator=torch.Generator().manual_seed(1))
+    (out * weights).sum().backward()
+    return [out, x.grad] + [p.grad for p in model.parameters()]
+
+
+@pytest.mark.parametrize('layout, block', [('openpose137', 0),
+                                           ('openpose22', 1)])
+def test_attention_equals_reference_forward_and_grads(layout, block,
+                                                      monkeypatch):
+    """Forward and all gradients within 1e-5 of the pre-speed-work code."""
+    attention = build(layout).blocks[block].attention
+    randomize_(attention)
+    joints = get_layout(layout).num_joints
+    x = torch.randn(6, joints, attention.norm.normalized_shape[0],
+                    generator=torch.Generator().manual_seed(2))
+    ours = outputs_and_grads(attention, x)
+    monkeypatch.setattr(type(attention), 'forward', reference_attention)
+    expected = outputs_and_grads(attention, x)
+    for value, reference in zip(ours, expected):
+        torch.testing.assert_close(value, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_backbone_equals_reference_forward_and_grads(monkeypatch):
+    """The whole 137-joint backbone (train mode, batch statistics) with
+    every block's attention swapped for the reference: same output and
+    gradients within 1e-5. Checkpoints hold parameters and BatchNorm
+    statistics only (layout-derived buffers stay out), so those saved
+    before the speed work load unchanged."""
+    model = build('openpose137', num_person=1)
+    randomize_(model)
+    x = skeletons('openpose137', samples=2, frames=8)
+    ours = outputs_and_grads(model, x)
+    buffers = set(model.state_dict()) - {
+        name for name, _ in model.named_parameters()}
+    attention_type = type(model.blocks[0].attention)
+    monkeypatch.setattr(attention_type, 'forward', reference_attention)
+    expected = outputs_and_grads(model, x)
+    for value, reference in zip(ours, expected):
+        torch.testing.assert_close(value, reference, rtol=1e-5, atol=1e-5)
+    assert buffers and all(
+        k.rsplit('.', 1)[1] in ('running_mean', 'running_var',
+                                'num_batches_tracked') for k in buffers)
+
+
 def permuted_layout(layout: JointLayout, order: np.ndarray) -> JointLayout:
     """New joint i is old joint order[i]; limbs, parts, flips follow."""
     new_index = np.argsort(order)

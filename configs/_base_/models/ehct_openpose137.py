@@ -3,8 +3,13 @@
 # Model only; add a dataset (pipelines: ./ehct_pipelines.py), schedule and
 # runtime base (configs/_base_/default_runtime.py imports m2hen_mmaction).
 # Set the class count with model = dict(cls_head=dict(num_classes=...)).
-# Memory: with_cp + attn_chunk_size keep a training step of 8 clips x 64
-# frames under 4 GiB on CPU (benchmarks/ehct.py); they do not change results.
+# Speed vs memory (benchmarks/ehct.py, training, 8 clips x 64 frames, CPU):
+# with_cp=False (default) keeps each block's attention maps for backward,
+# about 6.7 GiB; with_cp=True recomputes them in backward, about 3.4 GiB for
+# about 1.2x the step time: set model = dict(backbone=dict(with_cp=True))
+# when GPU memory is short (batch 64 needs about 8x these figures).
+# attn_chunk_size=32 keeps each attention's buffers small (faster on CPU
+# than one big allocation). Neither option changes results.
 
 
 model = dict(
@@ -20,7 +25,7 @@ model = dict(
         down_stages=(5, 8),
         num_heads=4,
         out_indices=(6, 9),  # (aux: end of the 128-channel stage, main)
-        with_cp=True,
+        with_cp=False,
         attn_chunk_size=32),
     cls_head=dict(
         type='EHCTHead',

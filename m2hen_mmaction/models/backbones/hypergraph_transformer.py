@@ -1,33 +1,38 @@
 """EHCT backbone: a Hyperformer-style hypergraph transformer on skeletons.
 
 Each block runs hypergraph self-attention over the joints of every frame,
-then MMAction2's multi-scale temporal convolution (:class:`mstcn`), with
+then MMAction2's multi-scale temporal convolution (:class:`mstcn`, its
+entry convolutions fused: :class:`MultiScaleTCN`), with
 residual connections; chosen blocks halve the frame rate. Input and output
 follow MMAction2's :class:`STGCN`: (N, M, T, V, C) in, (N, M, C', T', V) out,
 so :class:`GCNHead` pooling works unchanged.
 
-Memory: the attention maps hold ``heads x V x V`` values per frame (18,769
-per head for ``openpose137``). They are computed so that, per block, only
-the softmax weights are kept for backward (the hyperedge bias is folded into
-one matmul, ``alpha`` scales ``A @ v`` instead of ``A``). Two options cut
-memory further without changing any result: ``with_cp=True`` recomputes
-each block's attention in backward instead of keeping it, and
-``attn_chunk_size`` attends over that many frames at a time, bounding the
-maps alive at once. Training ``openpose137`` (default width, batch 8 x 64
-frames, CPU) peaks at about 6 GiB without them and 3.2 GiB with
-``with_cp=True, attn_chunk_size=32`` (``benchmarks/ehct.py``).
+Memory and speed: the attention maps hold ``heads x V x V`` values per
+frame (18,769 per head for ``openpose137``); the only such map a block
+keeps for backward is the softmax weights (the hop and hyperedge terms are
+added inside the logits matmul, ``alpha`` scales ``A @ v`` instead of
+``A``). Two options
+change memory, never results. ``with_cp=True`` recomputes each block's
+attention in backward instead of keeping it: training ``openpose137``
+(default width, batch 8 x 64 frames, CPU) then peaks at about 3.4 GiB
+instead of 6.7 GiB, for about 1.2x the step time (the attention forward
+runs twice). ``attn_chunk_size`` attends over that
+many frames at a time, bounding the maps alive at once; 32 is also faster
+on CPU than one call (buffers of a few MiB are reused instead of freshly
+mapped). Figures from ``benchmarks/ehct.py``.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn as nn
-from mmaction.models.utils import mstcn, unit_tcn
+from mmaction.models.utils import unit_tcn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule, ModuleList
 from torch.utils.checkpoint import checkpoint
 
 from ...skeleton import LAYOUT_NAMES, JointLayout, get_layout
+from .multiscale_tcn import MultiScaleTCN
 
 # Hyperformer's temporal branches: kernel 5 at dilations 1 and 2, max, 1x1.
 DEFAULT_TCN_MS_CFG = ((5, 1), (5, 2), ('max', 3), '1x1')
@@ -145,10 +150,8 @@ class HypergraphAttention(BaseModule):
         Returns:
             torch.Tensor: Shape (F, V, C_out).
         """
-        # Right-multiplying by a 2D matrix folds the frames into one matmul.
-        edge_means = s.transpose(1, 2) @ self.incidence_mean  # (F, C_in, E)
-        edges = self.hyperedge_proj(edge_means.transpose(1, 2))  # (F, E, C)
-        return (edges.transpose(1, 2) @ self.incidence.t()).transpose(1, 2)
+        edge_means = self.incidence_mean.t() @ s  # (F, E, C_in)
+        return self.incidence @ self.hyperedge_proj(edge_means)
 
     def attention_weights(self, x: torch.Tensor) -> torch.Tensor:
         """The softmax attention A (before dropout and the structural term).
@@ -159,8 +162,10 @@ class HypergraphAttention(BaseModule):
         Returns:
             torch.Tensor: Shape (F, heads, V, V); each row sums to 1.
         """
-        q, k, _, e = self._heads(x)
-        return self._softmax_attention(q, k, e)
+        query, key, _ = self._heads(x)
+        frames, joints = x.shape[:2]
+        return self._softmax_attention(query, key).view(
+            frames, self.num_heads, joints, joints)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Attend over the joints of each frame.
@@ -171,23 +176,31 @@ class HypergraphAttention(BaseModule):
         Returns:
             torch.Tensor: Shape (F, V, C_out).
         """
-        q, k, v, e = self._heads(x)
-        attn = self.attn_drop(self._softmax_attention(q, k, e))
-        out = self.alpha * (attn @ v) + self._structural_mix(v)
-        frames, _, joints, _ = out.shape
+        frames, joints = x.shape[:2]
+        query, key, v = self._heads(x)
+        attn = self.attn_drop(self._softmax_attention(query, key))
+        values = v.flatten(0, 1)  # (F * h, V, d)
+        out = self.alpha * (attn @ values).view(v.shape) + \
+            self._structural_mix(v)
         return self.proj(out.transpose(1, 2).reshape(frames, joints, -1))
 
     def _heads(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """q, k, v and E_f of the normalized input, each (F, h, V, d)."""
-        s = self.norm(x)
-        q, k, v = self.qkv(s).chunk(3, dim=-1)
-        e = self.hyperedge_features(s)
-        return tuple(self._split_heads(t) for t in (q, k, v, e))
-
-    def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """Query [q, q + w] / sqrt(d) and key [k, E_f], both (F, h, V, 2d),
+        and v (F, h, V, d), each contiguous: the batched matmuls view them
+        as (F * h, V, .) without hidden copies."""
         frames, joints, _ = x.shape
-        return x.view(frames, joints, self.num_heads,
-                      self.head_channels).transpose(1, 2)
+        s = self.norm(x)
+        qkv = self.qkv(s).view(frames, joints, 3, self.num_heads,
+                               self.head_channels)
+        q, k, v = qkv.transpose(1, 3).unbind(2)  # each (F, h, V, d)
+        e = self.hyperedge_features(s).view(frames, joints, self.num_heads,
+                                            self.head_channels).transpose(1, 2)
+        q = q * self.scale
+        bias = (self.hyperedge_bias * self.scale).unsqueeze(1)  # (h, 1, d)
+        # q.k_j + (q + w).e_j as one matmul over concatenated channels.
+        query = torch.cat([q, q + bias], dim=-1)
+        key = torch.cat([k, e], dim=-1)
+        return query, key, v.contiguous()
 
     def _structural_mix(self, v: torch.Tensor) -> torch.Tensor:
         """B @ v per head without broadcasting B to (F, h, V, V)."""
@@ -197,19 +210,20 @@ class HypergraphAttention(BaseModule):
         return mixed.view(heads, joints, frames,
                           channels).permute(2, 0, 1, 3)
 
-    def _softmax_attention(self, q: torch.Tensor, k: torch.Tensor,
-                           e: torch.Tensor) -> torch.Tensor:
-        """softmax_j of the scaled joint, hop and hyperedge terms."""
-        q = q * self.scale
-        bias = (self.hyperedge_bias * self.scale).unsqueeze(1)  # (h, 1, d)
-        # q.k_j + (q + w).e_j as one matmul over concatenated channels.
-        logits = torch.cat([q, q + bias], dim=-1) @ torch.cat(
-            [k, e], dim=-1).transpose(-2, -1)
-        hop_embedding = self.hop_embedding.view(-1, self.num_heads,
-                                                self.head_channels)
+    def _softmax_attention(self, query: torch.Tensor,
+                           key: torch.Tensor) -> torch.Tensor:
+        """softmax_j of the scaled joint, hop and hyperedge terms, as
+        (F * h, V, V): the hop term q_i.r_hop(i,j) is picked from q_i's
+        scores against every hop embedding and added inside the matmul."""
+        frames, heads, joints, _ = query.shape
+        hop_embedding = self.hop_embedding.view(-1, heads, self.head_channels)
+        q = query[..., :self.head_channels]
         hop_scores = q @ hop_embedding.permute(1, 2, 0)  # (F, h, V, hops)
-        index = self.hop_distance.expand(logits.shape)
-        logits += hop_scores.gather(-1, index)  # matmul keeps no output
+        logits = hop_scores.flatten(0, 1).gather(
+            -1, self.hop_distance.expand(frames * heads, joints, joints))
+        # In place: the matmul adds onto the hop term without copying it.
+        logits.baddbmm_(query.flatten(0, 1),
+                        key.flatten(0, 1).transpose(1, 2))
         return logits.softmax(dim=-1)
 
 
@@ -230,7 +244,8 @@ class HypergraphTransformerBlock(BaseModule):
         attn_drop (float): Dropout on the attention weights. Defaults to 0.
         tcn_ms_cfg (sequence): Branches of :class:`mstcn`.
         tcn_dropout (float): Dropout after the temporal conv. Defaults to 0.
-        with_cp (bool): Recompute the attention in backward to save memory.
+        with_cp (bool): Recompute the attention in backward: about half the
+            training memory for about 1.2x the step time (module docstring).
             Defaults to False.
         attn_chunk_size (int, optional): Frames (of N * M * T) per attention
             call; bounds the V x V maps alive at once. Defaults to None (all).
@@ -261,8 +276,8 @@ class HypergraphTransformerBlock(BaseModule):
                 in_channels, out_channels, bias=False))
         # Configs may turn the branch tuples into lists; mstcn wants tuples.
         ms_cfg = [tuple(b) if isinstance(b, list) else b for b in tcn_ms_cfg]
-        self.tcn = mstcn(out_channels, out_channels, ms_cfg=ms_cfg,
-                         stride=stride, dropout=tcn_dropout)
+        self.tcn = MultiScaleTCN(out_channels, out_channels, ms_cfg=ms_cfg,
+                                 stride=stride, dropout=tcn_dropout)
         self.residual = (
             nn.Identity() if in_channels == out_channels and stride == 1 else
             unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride))
@@ -322,7 +337,8 @@ class HypergraphTransformer(BaseModule):
         out_indices (sequence[int]): 0-based blocks whose outputs are
             returned (negative counts from the end). One index returns a
             tensor, several a tuple in block order. Defaults to (-1, ).
-        with_cp (bool): Recompute attention in backward. Defaults to False.
+        with_cp (bool): Recompute attention in backward: about half the
+            training memory, about 1.2x the step time. Defaults to False.
         attn_chunk_size (int, optional): Frames (of N * M * T) per attention
             call. Defaults to None (all at once). Neither option changes the
             result; see the module docstring for memory numbers.
