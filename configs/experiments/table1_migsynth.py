@@ -7,9 +7,10 @@ name = 'table1_migsynth'  # work_dirs/<name>
 ann_file = 'data/migsynth/migsynth.pkl'
 video_root = None  # RGB clips: default videos/ beside ann_file
 epochs = 12  # None: each config's own schedule
-# Epochs of the RGB+pose fine-tunes from their merge-init (MMAction2's recipe:
-# 20 fine-tune epochs after 180 single-modality ones); None: as `epochs`.
-finetune_epochs = 3
+# Epochs of the RGB+pose fine-tunes from their merge-init; None: as `epochs`
+# (MMAction2's recipe fine-tunes 20 epochs after 180 single-modality ones;
+# `m2hen demo` uses 2 after 8).
+finetune_epochs = None
 num_clips = [1, 10]  # test NoC values
 val_num_clips = 1  # NoC on val, where Eq. 5's alphas are searched
 val_split = 'val'  # the split the alpha search reads
