@@ -59,7 +59,8 @@ def test_every_guide_command_parses():
 def test_synth_command_builds_the_dataset(tmp_path):
     done = subprocess.run(
         [M2HEN, 'synth', '--out', 'data/migsynth', '--train-clips', '16',
-         '--val-per-class', '1', '--test-per-class', '1', '--num-frames', '8'], cwd=tmp_path, capture_output=True, text=True,
+         '--val-per-class', '1', '--test-per-class', '1', '--num-frames',
+         '8'], cwd=tmp_path, capture_output=True, text=True,
         timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert done.returncode == 0, done.stderr[-3000:]
     out = tmp_path / 'data' / 'migsynth'
