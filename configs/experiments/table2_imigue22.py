@@ -3,9 +3,8 @@
 # data/imigue22`, then `m2hen benchmark configs/experiments/
 # table2_imigue22.py [--plan ...]`. RGB and pose-heatmap rows need videos
 # or 22-joint heatmap configs, which this release and this package lack.
-_base_ = ['./table1_imigue22.py']
+_base_ = ['./table1_imigue22.py', './_table2.py']
 name = 'table2_imigue22'
-report = 'table2'
 not_run = [
     dict(method='MS-G3D', modality='skeleton',
          reason="not in MMAction2 1.1.0's wheel (its projects/msg3d is "

@@ -8,6 +8,7 @@ import shutil
 
 import mmengine
 import pytest
+import torch
 
 from m2hen_mmaction.cli import main
 from m2hen_mmaction.experiments.experiment import CONFIG_ROOT, load_experiment
@@ -153,3 +154,46 @@ def test_model_that_cannot_take_the_data_is_one_line_before_training(
     assert not (tmp_path / 'work_dirs').exists() or not any(
         name.endswith('.pth') for _, _, files in os.walk(tmp_path)
         for name in files)
+
+
+def test_plan_lists_every_table2_run(small_migsynth, tmp_path, monkeypatch,
+                                     capsys):
+    """`--plan` for a cluster (in this process: it trains nothing)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(['benchmark', EXPERIMENT, '--ann-file', small_migsynth,
+                 '--plan', '--launcher', 'pytorch', '--gpus', '8']) == 0
+    script = capsys.readouterr().out
+    trained = [line.split()[3] for line in script.splitlines()
+               if line.startswith('mim train')]
+    keys = {os.path.basename(path)[:-3] for path in trained}
+    assert {'stgcn', 'tsn', 'trn', 'tsm', 'hyperformer', 'ehct',
+            'm3cn_rgbpose', 'posec3d_rgb'} <= keys
+    assert 'ehct_trainset1' in keys  # M2HEN's group trainsets
+    # NoC sets the clips of 3D/skeleton samplers; TSN's 8 segments stay.
+    tsn_tests = [line for line in script.splitlines()
+                 if line.startswith('mim test') and '/tsn.py' in line]
+    assert tsn_tests and not any('num_clips' in t for t in tsn_tests)
+    assert all('--launcher pytorch --gpus 8' in t for t in tsn_tests)
+
+
+def test_gflops_count_one_val_clip_input_to_scores(small_migsynth,
+                                                   mmaction_scope):
+    """TSN's count is its backbone on the clip's 8 segments plus its head,
+    as mmengine counts each part on its own."""
+    from mmengine.analysis import get_model_complexity_info
+    from mmengine.config import Config
+
+    from m2hen_mmaction.experiments.complexity import model_gflops
+    from m2hen_mmaction.experiments.experiment import point_config_at_data
+    from mmaction.registry import MODELS
+
+    cfg = Config.fromfile(os.path.join(
+        CONFIG_ROOT, 'tsn/tsn_r18-tiny_1xb16-1x1x8-12e_migsynth-rgb_smoke.py'))
+    point_config_at_data(cfg, small_migsynth)
+    model = MODELS.build(cfg.model).eval()
+    frames = get_model_complexity_info(
+        model.backbone, inputs=(torch.zeros(8, 3, 32, 32), ),
+        show_table=False, show_arch=False)['flops']
+    head = cfg.model.cls_head.in_channels * cfg.model.cls_head.num_classes
+    assert model_gflops(cfg) == pytest.approx((frames + head) / 1e9,
+                                              rel=1e-3)
