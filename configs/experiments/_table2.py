@@ -2,6 +2,7 @@
 # report layout, the paper's Table 2 rows and the methods no config here
 # can train. Each file sets `rows = {{_base_.table2_rows}}` (or its own).
 report = 'table2'  # report.md: one line per method at the largest NoC
+count_flops = True  # each model's GFLOPs (mmengine) when its run finishes
 not_run = [
     dict(method='MS-G3D', modality='skeleton',
          reason="not in MMAction2 1.1.0's wheel (its projects/msg3d is "

@@ -11,7 +11,8 @@ to test).
 
 A run's resolved config is written to ``<work_dir>/configs/<run>.py`` before
 it starts; once trained and tested, its folder gets ``done.json`` (the resolved config,
-checkpoint, train time, parameters, GFLOPs). Runs made by the commands of
+checkpoint, train time, parameters; GFLOPs where the experiment sets
+``count_flops``). Runs made by the commands of
 ``--plan`` (``mim train``/``mim test``) are recognised by their resolved
 config, checkpoint and dumps. A finished run is reused only if its
 config equals the one now asked for; otherwise :class:`InputError` says
@@ -170,7 +171,8 @@ def write_done(exp: Config, run: ModelRun, cfg: Config,
                   trainset=run.trainset, checkpoint=output,
                   train_seconds=train_seconds,
                   num_params=int(sum(w.numel() for w in weights.values())),
-                  gflops=None if run.stage == 'merge' else model_gflops(cfg),
+                  gflops=model_gflops(cfg) if exp.get('count_flops')
+                  and run.stage != 'merge' else None,
                   config=comparable(cfg))
     mmengine.dump(record, osp.join(run_dir(exp, run.key), DONE), indent=2)
     return record

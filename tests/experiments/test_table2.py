@@ -94,7 +94,7 @@ def test_shipped_table2_experiments_name_shipped_configs():
     for name in ('table2_migsynth.py', 'table2_imigue.py',
                  'table2_imigue22.py'):
         exp = load_experiment(name)
-        assert exp.report == 'table2'
+        assert exp.report == 'table2' and exp.count_flops
         assert 'MS-G3D' in [r['method'] for r in exp.not_run]
         assert {'ST-GCN', 'Hyperformer', 'EHCT'} <= {r.method
                                                      for r in exp.rows}
