@@ -50,8 +50,6 @@ NUM_CLASSES = 32
 MEMORY_TARGET_MIB = 4096  # EHCT openpose137, train, batch 8 x 64 frames
 NOT_MET = ('NOT met (the memory-saving setting: --ehct-options '
            'backbone.with_cp=True)')
-# Centre joint of the ST-GCN spatial partition (MMAction2's openpose: neck).
-GRAPH_CENTER = {'openpose22': 1, 'openpose137': 1}
 # Table rows: label, the value in a model's result, the key in ``ratios``.
 TABLE_MEASURES = (
     ('params (M)', lambda r: r['params_m'], 'params'),
@@ -99,16 +97,9 @@ def parse_args(argv=None):
 # ----------------------------------------------------------------- worker --
 def stgcn_config(layout_name: str) -> dict:
     """MMAction2's ST-GCN recognizer; our layout's limbs as its graph."""
-    from m2hen_mmaction.skeleton import get_layout
-    if layout_name == 'coco17':
-        graph = dict(layout='coco', mode='stgcn_spatial')
-    else:
-        layout = get_layout(layout_name)
-        graph = dict(
-            layout=dict(num_node=layout.num_joints,
-                        inward=[list(limb) for limb in layout.limbs],
-                        center=GRAPH_CENTER[layout_name]),
-            mode='stgcn_spatial')
+    from m2hen_mmaction.skeleton import graph_layout
+    layout = 'coco' if layout_name == 'coco17' else graph_layout(layout_name)
+    graph = dict(layout=layout, mode='stgcn_spatial')
     return dict(
         type='RecognizerGCN',
         backbone=dict(type='STGCN', graph_cfg=graph),

@@ -1,13 +1,14 @@
 """Each iMiGUE config follows the recipe it cites, field by field.
 
-PoseC3D and M3CN configs are compared with the MMAction2 1.1.0 config they
-cite, opened by path from the installed package: every training field (model,
-optimizer, schedule, loops, loaders and their pipelines, ``load_from``) is
-flattened with the registered classes' defaults filled in, and each
+PoseC3D, M3CN, ST-GCN, TSN, TRN and TSM configs are compared with the
+MMAction2 1.1.0 config they cite, opened by path from the installed package:
+every training field (model, optimizer, schedule, loops, loaders and their
+pipelines, ``load_from``) is flattened with the registered classes' defaults filled in, and each
 difference must be explained by an entry of the allow-lists below (a key
 pattern, pinned values where it is a type swap, and the reason). Every entry
 must explain at least one difference, so the lists cannot go stale. EHCT's
-configs are compared with Hyperformer's recipe, transcribed below.
+and Hyperformer's configs are compared with Hyperformer's recipe,
+transcribed below.
 """
 import copy
 import functools
@@ -32,9 +33,10 @@ from conftest import config_path
 
 pytestmark = pytest.mark.usefixtures('mmaction_scope')
 
-MMACTION_RGBPOSE = osp.join(
-    osp.dirname(mmaction.__file__), '.mim', 'configs', 'skeleton', 'posec3d',
-    'rgbpose_conv3d')
+MMACTION_CONFIGS = osp.join(osp.dirname(mmaction.__file__), '.mim',
+                            'configs')
+RGBPOSE_RECIPES = 'skeleton/posec3d/rgbpose_conv3d/'
+MMACTION_RGBPOSE = osp.join(MMACTION_CONFIGS, RGBPOSE_RECIPES)
 TRAINING_FIELDS = ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
                    'val_cfg', 'test_cfg', 'auto_scale_lr', 'load_from',
                    'train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -134,25 +136,74 @@ FUSION = [
             'equal weights (1:1, as MMAction2 reports RGBPoseConv3D)'),
 ]
 
+# ST-GCN on our layouts instead of NTU's COCO-17 keypoints.
+STGCN = [
+    Allowed(r'model\.backbone\.type', "STGCN whose graph_cfg.layout may name "
+            "our layouts (MMAction2's Graph from the layout's limbs)",
+            ('STGCN', 'LayoutSTGCN')),
+    Allowed(r'model\.backbone\.graph_cfg\.layout', "the data's joint layout "
+            "(openpose137 / openpose22; NTU-60 2D: MMAction2's coco)"),
+    Allowed(PIPELINE + r'\.dataset', "GenSkeFeat's skeleton name only matters "
+            "for bone features; for joints it merges keypoint_score in "
+            "('coco' and 'openpose' give the same joints)",
+            ('coco', 'openpose')),
+    Allowed(PIPELINE + r'\.num_person', 'iMiGUE clips show one subject '
+            '(NTU-60: up to two)', (2, 1)),
+]
+# TSN, TRN, TSM: Kinetics/Something-Something video lists -> our pickle.
+VIDEO_DATA = [
+    Allowed(r'model\.cls_head\.num_classes',
+            'iMiGUE has 32 classes (Kinetics-400: 400, sthv2: 174)'),
+    Allowed(LOADER + r'\.type', 'the same clips read from our annotation '
+            'pickle (videos at data_prefix.video/<frame_dir>.mp4), with its '
+            'checks', ('VideoDataset', 'MicroGesturePoseDataset')),
+    Allowed(LOADER + r'\.delimiter', "VideoDataset's text-list delimiter; our "
+            'annotations are a pickle'),
+    Allowed(PIPELINE + r'\.flip_label_map(\.\d+)?', "Something-Something's "
+            "left/right class swaps on flip; iMiGUE's classes have none"),
+]
+
 POSEC3D = 'posec3d/posec3d_'
 M3CN = 'm3cn/m3cn_'
+STGCN_NTU60 = ('skeleton/stgcn/stgcn_8xb16-joint-u100-80e_ntu60-xsub-'
+               'keypoint-2d.py')
+# Our config -> (the MMAction2 config it cites, relative to its configs/;
+# the differences allowed).
 RECIPES = {
     POSEC3D + 'resnet3d-slowonly-r50_8xb12-u8-180e_imigue-rgb.py':
-    ('rgb_only.py', DATA),
+    (RGBPOSE_RECIPES + 'rgb_only.py', DATA),
     M3CN + 'res2net3d-slowonly-r50_8xb12-u8-180e_imigue-rgb.py':
-    ('rgb_only.py', DATA + RES2NET),
+    (RGBPOSE_RECIPES + 'rgb_only.py', DATA + RES2NET),
     POSEC3D + 'resnet3d-slowonly-r50_8xb16-u32-180e_imigue-pose.py':
-    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR),
+    (RGBPOSE_RECIPES + 'pose_only.py',
+     DATA + POSE + POSE_ONLY_PREPROCESSOR),
     M3CN + 'res2net3d-slowonly-r50_8xb16-u32-180e_imigue-pose.py':
-    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
+    (RGBPOSE_RECIPES + 'pose_only.py',
+     DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
     POSEC3D + 'resnet3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py':
-    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR),
+    (RGBPOSE_RECIPES + 'pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR),
     M3CN + 'res2net3d-slowonly-r50_8xb16-u32-180e_imigue22-pose.py':
-    ('pose_only.py', DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
+    (RGBPOSE_RECIPES + 'pose_only.py',
+     DATA + POSE + POSE_ONLY_PREPROCESSOR + RES2NET),
     POSEC3D + 'rgbposeconv3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py':
-    ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE + PATCHED_HEAD),
+    (RGBPOSE_RECIPES + 'rgbpose_conv3d.py',
+     DATA + POSE + RGBPOSE + PATCHED_HEAD),
     M3CN + 'res2net3d-r50_8xb6-u8u32-20e_imigue-rgbpose.py':
-    ('rgbpose_conv3d.py', DATA + POSE + RGBPOSE + RES2NET + FUSION),
+    (RGBPOSE_RECIPES + 'rgbpose_conv3d.py',
+     DATA + POSE + RGBPOSE + RES2NET + FUSION),
+    'stgcn/stgcn_8xb16-joint-u100-80e_imigue-skeleton.py':
+    (STGCN_NTU60, DATA + STGCN),
+    'stgcn/stgcn_8xb16-joint-u100-80e_imigue22-skeleton.py':
+    (STGCN_NTU60, DATA + STGCN),
+    'tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x8-100e_imigue-rgb.py':
+    ('recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x8-100e_'
+     'kinetics400-rgb.py', DATA + VIDEO_DATA),
+    'trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_imigue-rgb.py':
+    ('recognition/trn/trn_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+     'sthv2-rgb.py', DATA + VIDEO_DATA),
+    'tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_imigue-rgb.py':
+    ('recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_'
+     'kinetics400-rgb.py', DATA + VIDEO_DATA),
 }
 
 
@@ -230,7 +281,7 @@ def _explain(relative: str) -> Tuple[List[str], set]:
     source, allowed = RECIPES[relative]
     unexplained, used = [], set()
     found = differences(config_path(relative),
-                        osp.join(MMACTION_RGBPOSE, source))
+                        osp.join(MMACTION_CONFIGS, source))
     for key, (theirs, mine) in found.items():
         reasons = [entry for entry in allowed
                    if entry.explains(key, theirs, mine)]
@@ -244,7 +295,11 @@ def _explain(relative: str) -> Tuple[List[str], set]:
 def test_imigue_config_follows_its_mmaction2_source(relative):
     source = RECIPES[relative][0]
     with open(config_path(relative)) as f:
-        assert source in f.read(), 'the header must name its source'
+        header = ' '.join(line.lstrip('# ').rstrip('\n') for line in f
+                          if line.startswith('#'))
+    # The source's file name (split across comment lines by a '-' or '/').
+    assert osp.basename(source) in header.replace('- ', '-').replace(
+        '/ ', '/'), 'the header must name its source'
     unexplained, _ = _explain(relative)
     assert not unexplained, '\n'.join(unexplained)
 
@@ -290,6 +345,11 @@ EHCT_CONFIGS = [
     'ehct/ehct_hypergraph-transformer_1xb64-u64-140e_imigue-joint.py',
     'ehct/ehct_hypergraph-transformer_1xb64-u64-140e_imigue-bone.py',
     'ehct/ehct_hypergraph-transformer_1xb64-u64-140e_imigue22-joint.py',
+    # Hyperformer: the EHCT configs without EHCT's auxiliary classifier.
+    'hyperformer/hyperformer_hypergraph-transformer_1xb64-u64-140e_imigue-'
+    'joint.py',
+    'hyperformer/hyperformer_hypergraph-transformer_1xb64-u64-140e_imigue22-'
+    'joint.py',
 ]
 
 

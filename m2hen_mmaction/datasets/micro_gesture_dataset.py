@@ -90,6 +90,9 @@ class MicroGesturePoseDataset(PoseDataset):
             for key in ('filename', 'frame_dir'):
                 if key in item:
                     item[key] = osp.join(video_dir, item[key])
+            # Where MMAction2's video readers (DecordInit, as TSN/TSM read
+            # clips; MMDecode falls back to the same path) find the clip.
+            item.setdefault('filename', item['frame_dir'] + '.mp4')
             if self.check_videos:
                 self._check_video(item)
         return data_list
@@ -104,7 +107,7 @@ class MicroGesturePoseDataset(PoseDataset):
 
     @staticmethod
     def _check_video(item: dict) -> None:
-        video = item.get('filename', item['frame_dir'] + '.mp4')
+        video = item['filename']
         if not osp.isfile(video):
             raise MissingDataError(
                 f'Sample {item["frame_dir"]!r}: video {video} is missing. '

@@ -14,6 +14,7 @@ Everything here raises :class:`InputError` (one line) for bad input, before
 anything is trained.
 """
 import copy
+import functools
 import json
 import os.path as osp
 from dataclasses import dataclass
@@ -21,12 +22,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from ..datasets.data_check import LOADERS, missing_data
+from mmaction.models.utils import Graph
+
+from ..datasets.data_check import LOADERS, loader_datasets, missing_data
 from ..datasets.micro_gesture_dataset import read_classes_file
 from ..datasets.part_grouped_dataset import (class_counts,
                                             load_split_annotations)
 from ..errors import InputError, MissingDataError
 from ..grouping.parts import build_trainset, split_parts
+from ..models.backbones.layout_stgcn import layout_graph_cfg
 
 STAGES = ('single', 'merge', 'rgbpose')
 # Eq. 5's `fuse` -> how the ensemble brings dumped logits together: as they
@@ -362,6 +366,41 @@ def check_num_classes(cfg: Config, run: ModelRun, num_classes: int,
             f'{num_classes} or use a config for this dataset')
 
 
+@functools.lru_cache(maxsize=8)
+def data_num_joints(ann_file: str) -> int:
+    """Joints per skeleton of the data (its first training sample)."""
+    return load_split_annotations(ann_file, 'train')[0]['keypoint'].shape[-2]
+
+
+def check_model_takes_data(cfg: Config, run: ModelRun, ann_file: str) -> None:
+    """Raise :class:`InputError` when the model cannot take the data: RGB
+    clips the data does not have, a skeleton graph without limbs or with
+    another number of joints than the data's."""
+    for _, dataset in loader_datasets(cfg):
+        video = (dataset.get('data_prefix') or {}).get('video')
+        if video and not osp.isdir(video):
+            raise InputError(
+                f'model {run.key} ({run.config}) reads RGB clips from '
+                f'{video}, which does not exist: {ann_file} has no videos '
+                '(the MiGA 2023 release is pose-only); leave its rows out '
+                '(--rows) or set video_root to the clips')
+    graph_cfg = cfg.model.get('backbone', {}).get('graph_cfg')
+    if graph_cfg is None:
+        return
+    try:
+        num_node = Graph(**layout_graph_cfg(graph_cfg)).num_node
+    except InputError as error:
+        raise InputError(f'model {run.key} ({run.config}): {error}') \
+            from error
+    joints = data_num_joints(ann_file)
+    if num_node != joints:
+        raise InputError(
+            f'model {run.key} ({run.config}): its skeleton graph '
+            f'(graph_cfg.layout={graph_cfg.get("layout")!r}) has {num_node} '
+            f'joints but {ann_file} has {joints}; use a config for this '
+            "data's layout or set model.backbone.graph_cfg.layout")
+
+
 def resolve_config(exp: Config, run: ModelRun,
                    parts: Sequence[Sequence[int]]) -> Config:
     """The config a training run uses, everything applied.
@@ -377,6 +416,7 @@ def resolve_config(exp: Config, run: ModelRun,
     point_config_at_data(cfg, exp.ann_file, exp.video_root)
     check_num_classes(cfg, run, len(train_class_counts(exp.ann_file)),
                       exp.ann_file)
+    check_model_takes_data(cfg, run, exp.ann_file)
     epochs = exp.epochs
     if run.stage == 'rgbpose' and exp.get('finetune_epochs') is not None:
         epochs = exp.finetune_epochs

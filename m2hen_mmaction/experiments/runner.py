@@ -11,7 +11,8 @@ to test).
 
 A run's resolved config is written to ``<work_dir>/configs/<run>.py`` before
 it starts; once trained and tested, its folder gets ``done.json`` (the resolved config,
-checkpoint, train time, parameters). Runs made by the commands of
+checkpoint, train time, parameters; GFLOPs where the experiment sets
+``count_flops``). Runs made by the commands of
 ``--plan`` (``mim train``/``mim test``) are recognised by their resolved
 config, checkpoint and dumps. A finished run is reused only if its
 config equals the one now asked for; otherwise :class:`InputError` says
@@ -38,6 +39,7 @@ from ..compat import safe_load_checkpoint
 from ..errors import InputError
 from ..grouping import ensemble
 from ..grouping.parts import build_trainset
+from .complexity import model_gflops
 from .experiment import (NORMALIZE, ModelRun, check_data,
                          class_group_indices, comparable,
                          first_difference, group_parts, innermost_dataset,
@@ -76,7 +78,11 @@ def test_options(cfg: Config, split: str, num_clips: int) -> Dict:
     pipeline = innermost_dataset(cfg.test_dataloader).pipeline
     samplers = [i for i, t in enumerate(pipeline)
                 if t['type'].endswith('SampleFrames')]
-    if not samplers:
+    if any(is_segment_sampler(pipeline[i]) for i in samplers):
+        # TSN/TRN/TSM: num_clips are the segments the model is built for;
+        # they are tested on their recipe's views at every NoC.
+        samplers = []
+    elif not samplers:
         raise InputError(f'{cfg.filename}: the test pipeline has no '
                          '*SampleFrames transform whose num_clips could be '
                          'set')
@@ -85,6 +91,13 @@ def test_options(cfg: Config, split: str, num_clips: int) -> Dict:
     options.update({f'{prefix}.pipeline.{i}.num_clips': num_clips
                     for i in samplers})
     return options
+
+
+def is_segment_sampler(transform: Dict) -> bool:
+    """A 2D model's ``SampleFrames(clip_len=1)``: its ``num_clips`` are
+    segments (TSN, TRN, TSM), not clips."""
+    return transform['type'] == 'SampleFrames' and \
+        transform.get('clip_len') == 1
 
 
 def best_checkpoint(work_dir: str) -> Optional[str]:
@@ -159,6 +172,8 @@ def write_done(exp: Config, run: ModelRun, cfg: Config,
                   trainset=run.trainset, checkpoint=output,
                   train_seconds=train_seconds,
                   num_params=int(sum(w.numel() for w in weights.values())),
+                  gflops=model_gflops(cfg) if exp.get('count_flops')
+                  and run.stage != 'merge' else None,
                   config=comparable(cfg))
     mmengine.dump(record, osp.join(run_dir(exp, run.key), DONE), indent=2)
     return record
@@ -341,6 +356,8 @@ def _with_totals(result: Dict, models: Dict[str, Dict]) -> Dict:
     used = [models[key] for key in result['models']]
     seconds = [record['train_seconds'] for record in used]
     result['num_params'] = sum(record['num_params'] for record in used)
+    gflops = [record.get('gflops') for record in used]
+    result['gflops'] = None if None in gflops else round(sum(gflops), 4)
     result['train_seconds'] = None if None in seconds else round(
         sum(seconds), 1)
     result['configs'] = sorted({record['config_file'] for record in used})
@@ -399,5 +416,5 @@ def settings_of(exp: Config) -> Dict:
     keys = ('name', 'experiment_file', 'ann_file', 'epochs', 'finetune_epochs',
             'num_clips', 'val_num_clips', 'val_split', 'part_ratio', 'num_parts',
             'others_size', 'fuse', 'gate', 'alpha_grid', 'alpha_objective',
-            'cfg_options', 'claims')
+            'cfg_options', 'claims', 'report', 'not_run')
     return {key: exp.get(key) for key in keys}
