@@ -202,10 +202,10 @@ SAMPLE_CASES = [
           'frame_dir', 'listed in split', 'has no annotation'], lines=2),
     Case('every train sample all NaN', 'silent',
          every_train_sample('keypoint', _keypoint(_nan_everywhere)),
-         ['48 samples (', ', ...): keypoint: NaN/inf in every joint']),
+         ['64 samples (', ', ...): keypoint: NaN/inf in every joint']),
     Case('every train label a string', 'unclear',
          every_train_sample('label', lambda s: str(s['label'])),
-         ['48 samples (', ', ...): label: a str, not an int']),
+         ['64 samples (', ', ...): label: a str, not an int']),
 ]
 
 
@@ -304,7 +304,7 @@ def test_many_problems_are_listed_once_each_and_capped(
     train = set(content['split']['train'])
     for index, sample in enumerate(a for a in content['annotations']
                                    if a['frame_dir'] in train):
-        sample['total_frames'] = 100 + index  # 48 distinct problems
+        sample['total_frames'] = 100 + index  # one problem per sample
     path = write_dataset(tmp_path, content, small_migsynth)
     with pytest.raises(InputError) as info:
         load_split(path, 'train', RULES)
@@ -312,8 +312,8 @@ def test_many_problems_are_listed_once_each_and_capped(
     assert len(lines) == 11
     assert all(line.startswith(f"{path} (split 'train'): sample ")
                for line in lines[:10])
-    assert lines[10].endswith('... and 38 more problems; fix the ones above '
-                              'and check again')
+    assert lines[10].endswith(f'... and {len(train) - 10} more problems; fix '
+                              'the ones above and check again')
 
 
 class LogLines(logging.Handler):
@@ -640,7 +640,7 @@ def test_ensemble_arguments_are_one_line(case, test_dumps, small_migsynth,
 
 DUMP_CASES = [
     Case('dumps of different samples', 'clear', _replace_dump(1, 1, _shorter),
-         ['has 23 samples but', 'test every model on the same split']),
+         ['has 15 samples but', 'test every model on the same split']),
     Case('dump of another class count', 'clear',
          _replace_dump(1, 0, _wider),
          ['scores 16 classes but the label map of trainset1 has',
@@ -709,7 +709,7 @@ def test_m2hen_train_on_an_all_nan_dataset(synth_content, small_migsynth,
                                         cwd=tmp_path, expect=2)
     (line, ) = stderr.strip().splitlines()
     assert line.startswith("error: data/migsynth/migsynth.pkl (split "
-                           "'train'): 48 samples (")
+                           "'train'): 64 samples (")
     assert 'NaN/inf in every joint' in line and 're-extract' in line
     assert not (tmp_path / 'work_dirs').exists()
     assert 'Epoch(train)' not in stdout

@@ -145,6 +145,13 @@ def check_experiment(exp: Config) -> None:
             if needed not in exp.models:
                 raise InputError(f'model {key} reads model {needed!r}, which '
                                  'the experiment does not define')
+        init = exp.models.get(model.get('init'))
+        if model.get('stage') == 'rgbpose' and init and (
+                init.config != model.config):
+            raise InputError(
+                f"model {key} fine-tunes {model.config} from {model.init}'s "
+                f'merge, built for {init.config}: set models.{model.init}.'
+                f'config to the same config')
     for row in exp.rows:
         unknown = [k for k in row.models if k not in exp.models]
         if unknown:

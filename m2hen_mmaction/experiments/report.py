@@ -271,7 +271,7 @@ def write_report(work_dir: str, ann_file: Optional[str] = None
     results = mmengine.load(osp.join(work_dir, 'results.json'))
     if results['settings'].get('report') == 'table2':
         from .table2_report import write_table2_report
-        return write_table2_report(work_dir, results)
+        return write_table2_report(work_dir, results), None
     ann_file = ann_file or results['settings']['ann_file']
     counts = results['class_counts']
     names = read_classes_file(ann_file) or [str(i) for i in range(len(counts))]

@@ -69,7 +69,7 @@ def write_table2_report(work_dir: str, results: Dict) -> str:
         f"# Table 2 benchmark: {settings['name']}",
         f"Data `{settings['ann_file']}`; {len(counts)} classes, train "
         f'counts {max(counts)} (head) to {min(counts)} (tail). '
-        f"{_epochs(settings['epochs'])}; test NoC "
+        f'{_epochs(settings)}; test NoC '
         f"{max(settings['num_clips'])}. Wall time "
         f"{results['wall_seconds']:.0f} s.",
         settings_markdown(settings),

@@ -20,9 +20,15 @@ from conftest import BIN, run_console_script
 from smoke_runs import clean_env, run
 
 EXPERIMENT = osp.join(CONFIG_ROOT, 'experiments', 'table1_migsynth.py')
-SMOKE = [
-    'models.m3cn_rgbpose.config=m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-'
-    'u4u16-12e_migsynth-rgbpose_smoke.py',
+M3CN_SMOKE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
+              'rgbpose_smoke.py')
+SMOKE = [  # M3CN's RGB-only and pose-only halves, their merge, the fine-tune
+    'models.m3cn_rgb.config=m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u4-12e_'
+    'migsynth-rgb_smoke.py',
+    'models.m3cn_pose.config=m3cn/m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_'
+    'migsynth-pose_smoke.py',
+    f'models.m3cn_init.config={M3CN_SMOKE}',
+    f'models.m3cn_rgbpose.config={M3CN_SMOKE}',
     'models.ehct.config=ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_'
     'migsynth-skeleton_smoke.py',
 ]
@@ -55,7 +61,8 @@ def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
         index = int(key[-1]) if 'trainset' in key else len(parts)
         assert record['config']['model']['cls_head']['num_classes'] == \
             build_trainset(parts, index).num_classes
-    assert len(results['models']) == 2 * len(parts)
+    # M3CN's two halves and their merge, then M3CN_i and EHCT_i.
+    assert len(results['models']) == 3 + 2 * len(parts)
     assert [r['method'] for r in results['rows']] == [HGE, GPT]
     group = results['rows'][1]
     assert len(group['alphas']) == len(parts)
@@ -128,15 +135,18 @@ def test_plan_commands_run_then_benchmark_scores_what_finished(
     assert keys.index('ehct_trainset1') > keys.index('m3cn_rgbpose')
     assert [c.split()[1] for c in commands[:3]] == ['train', 'test', 'test']
     assert all(c.count('--launcher slurm --gpus 8 --partition gpu') == 1
-               for c in commands)
+               for c in commands if c.startswith('mim'))
+    merges = [c for c in commands if c.startswith('m2hen merge-init')]
+    assert len(merges) == 1 and keys.index('m3cn_rgbpose') > commands.index(
+        merges[0]) > keys.index('m3cn_pose')
     trainset = mmengine.Config.fromfile(
         tmp_path / 'work_dirs' / 'tiny' / 'configs' / 'ehct_trainset1.py')
     assert trainset.train_dataloader.dataset.type == 'PartGroupedPoseDataset'
 
     # Run the EHCT block of a plan on this machine, as a user would.
     stdout, _ = benchmark(small_migsynth, tmp_path, *args, '--plan')
-    ehct_block = stdout.split('\n\n')[1]
-    assert ehct_block.startswith('# ehct: single')
+    (ehct_block, ) = [block for block in stdout.split('\n\n')
+                      if block.startswith('# ehct: single')]
     (tmp_path / 'ehct.sh').write_text(stdout.split('\n\n')[0] + '\n' +
                                       ehct_block + '\n')
     subprocess.run(['bash', 'ehct.sh'], cwd=tmp_path, check=True,
@@ -175,6 +185,10 @@ BAD_INPUT = {
     'claim on an unknown row': (
         ['--cfg-options', 'claims.0.better=[PoseC3D,RGB+pose]'],
         "names row ['PoseC3D', 'RGB+pose'], which"),
+    'merge for another config': (
+        ['--cfg-options', f'models.m3cn_rgbpose.config={M3CN_SMOKE}'],
+        "model m3cn_rgbpose fine-tunes m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-"
+        "u4u16-12e_migsynth-rgbpose_smoke.py from m3cn_init's merge"),
     'slurm without partition': (['--plan', '--launcher', 'slurm'],
                                 '--launcher slurm needs --partition'),
 }
