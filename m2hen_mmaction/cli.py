@@ -9,7 +9,8 @@ from typing import Callable, Dict, List, Optional
 from m2hen_mmaction.errors import InputError
 
 Handler = Callable[[argparse.Namespace], int]
-DEMO_EPOCHS = 3
+DEMO_EPOCHS = 8  # single-modality models and EHCT
+DEMO_FINETUNE_EPOCHS = 2  # RGB+pose from the merge of the two
 DEFAULT_EXPERIMENT = 'configs/experiments/table1_migsynth.py'
 COMMANDS: Dict[str, Handler] = {}
 
@@ -266,7 +267,8 @@ def _add_benchmark_command(sub) -> None:
 def _add_demo(sub) -> None:
     p = _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU '
                        'schedule')
-    p.set_defaults(name='demo', epochs=DEMO_EPOCHS, num_clips=[1, 3],
+    p.set_defaults(name='demo', epochs=DEMO_EPOCHS,
+                   finetune_epochs=DEMO_FINETUNE_EPOCHS, num_clips=[1, 3],
                    experiment=DEFAULT_EXPERIMENT, plan=False,
                    score_only=False, launcher='none', gpus=None,
                    gpus_per_node=None, partition=None, srun_args=None)
