@@ -268,7 +268,7 @@ def _add_demo(sub) -> None:
     p = _add_benchmark(sub, 'demo', 'MiG-Synth + Table 1 on a short CPU '
                        'schedule')
     p.set_defaults(name='demo', epochs=DEMO_EPOCHS,
-                   finetune_epochs=DEMO_FINETUNE_EPOCHS, num_clips=[1, 3],
+                   finetune_epochs=DEMO_FINETUNE_EPOCHS, num_clips=[1],
                    experiment=DEFAULT_EXPERIMENT, plan=False,
                    score_only=False, launcher='none', gpus=None,
                    gpus_per_node=None, partition=None, srun_args=None)
