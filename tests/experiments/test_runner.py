@@ -236,6 +236,7 @@ def test_bad_experiment_input_is_one_line_before_training(
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group('multiprocess')  # see tests/test_distributed.py
 def test_a_launcher_runs_the_plan_here_then_scores(small_migsynth, tmp_path):
     """README's `m2hen benchmark <experiment> --launcher pytorch --gpus N`:
     the plan's commands run here (2 gloo processes each), then the rows are
