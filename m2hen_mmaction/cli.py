@@ -301,7 +301,7 @@ def _launcher(args: argparse.Namespace):
 def run_benchmark_command(args: argparse.Namespace) -> int:
     from m2hen_mmaction.experiments.experiment import (load_experiment,
                                                        select_rows)
-    from m2hen_mmaction.experiments.report import table1_markdown
+    from m2hen_mmaction.experiments.report import results_markdown
     from m2hen_mmaction.experiments.runner import run_experiment
     launcher = _launcher(args)
     exp = load_experiment(args.experiment, _experiment_options(args))
@@ -320,7 +320,7 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
             return 1
     results = run_experiment(exp, train=not args.score_only and
                              launcher.launcher == 'none')
-    print(table1_markdown(results))
+    print(results_markdown(results))
     return _write_report(exp.work_dir, args.command)
 
 

@@ -264,12 +264,24 @@ def _epochs(settings: Dict) -> str:
     return text
 
 
+def _is_table2(results: Dict) -> bool:
+    return results['settings'].get('report') == 'table2'
+
+
+def results_markdown(results: Dict) -> str:
+    """The measured table of an experiment's report (Table 1 or 2)."""
+    if _is_table2(results):
+        from .table2_report import table2_markdown
+        return table2_markdown(results)
+    return table1_markdown(results)
+
+
 def write_report(work_dir: str, ann_file: Optional[str] = None
                  ) -> Tuple[str, Optional[str]]:
     """Write ``<work_dir>/report.md`` (+ PNGs); return its path and the
     warning of :func:`resolution_warning` (None if none)."""
     results = mmengine.load(osp.join(work_dir, 'results.json'))
-    if results['settings'].get('report') == 'table2':
+    if _is_table2(results):
         from .table2_report import write_table2_report
         return write_table2_report(work_dir, results), None
     ann_file = ann_file or results['settings']['ann_file']
