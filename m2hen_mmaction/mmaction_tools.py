@@ -15,6 +15,8 @@ import runpy
 import sys
 from typing import List, Optional, Sequence
 
+import torch.distributed as torch_dist
+
 import m2hen_mmaction  # noqa: F401  (registers modules, applies compat)
 from m2hen_mmaction.datasets import MicroGesturePoseDataset
 from m2hen_mmaction.datasets.data_check import (check_config_data,
@@ -98,6 +100,15 @@ class RunnerFromConfig:
         return Runner.from_cfg(cfg)
 
 
+def close_process_group() -> None:
+    """End a distributed run as PyTorch asks: every rank reaches a barrier,
+    then destroys its process group. Ranks that instead exit one by one
+    with gloo still open can abort a peer that is still shutting down."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
     """Run MMAction2's ``tools/<name>.py`` in this process.
 
@@ -124,6 +135,7 @@ def run_mmaction_tool(name: str, argv: Optional[Sequence[str]] = None) -> None:
         tool = runpy.run_path(path, run_name='mmaction_tool')
         tool['main'].__globals__['Runner'] = RunnerFromConfig
         tool['main']()
+        close_process_group()
     except InputError as error:
         print(f'error: {error}', file=sys.stderr)
         raise SystemExit(2) from None

@@ -3,6 +3,7 @@ way users run our entry points: a small MiG-Synth, a user config that
 inherits the shipped smoke config, and commands run with a clean env."""
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -45,6 +46,17 @@ def clean_env() -> dict:
     return {'PATH': f'{BIN}:/usr/bin:/bin',
             'HOME': os.environ.get('HOME', '/'), 'OMP_NUM_THREADS': '1',
             'PYTHONUNBUFFERED': '1'}
+
+
+_CAUSE = re.compile(r'terminate called|what\(\)|Error|Exception|Signal \d+')
+
+
+def failure_report(log: str) -> str:
+    """What a failed multi-process run printed about its cause: every line
+    naming an error or signal (a rank's abort message sits mid-log, above
+    the launcher's traceback), then the log's tail."""
+    causes = [line for line in log.splitlines() if _CAUSE.search(line)]
+    return '\n'.join(causes[:40]) + '\n...\n' + log[-1500:]
 
 
 def run(command: list, cwd, env: dict = None,

@@ -14,8 +14,8 @@ import re
 import pytest
 import torch
 
-from smoke_runs import (SMOKE_CONFIGS, build_small_migsynth, clean_env, run,
-                        write_user_config)
+from smoke_runs import (SMOKE_CONFIGS, build_small_migsynth, clean_env,
+                        failure_report, run, write_user_config)
 
 VAL_SIZE = 15  # odd: the distributed sampler pads rank 1 with a duplicate
 TRAIN_ITER = re.compile(r'Epoch\(train\) \[1\]\[\d+/(\d+)\]')
@@ -50,7 +50,7 @@ def test_two_cpu_processes_train_in_step(package, data, tmp_path):
                   '--gpus', '2', '--work-dir', str(tmp_path / 'work')],
                  cwd=tmp_path, env=env)
     log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    assert result.returncode == 0, failure_report(log)
     assert 'All 2 ranks hold identical weights and buffers.' in log
 
     per_rank = math.ceil(len(_split_labels(data, 'train')) / 2)
@@ -99,5 +99,5 @@ def test_amp_trains_on_gpu(base, data, tmp_path):
     result = run(['m2hen', 'train', config, '--work-dir',
                   str(tmp_path / 'work'), '--amp'], cwd=tmp_path)
     log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    assert result.returncode == 0, failure_report(log)
     assert 'AmpOptimWrapper' in log and 'acc/top1' in log

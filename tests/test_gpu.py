@@ -7,8 +7,8 @@ import torch
 from mmengine.config import Config
 
 from conftest import config_path
-from smoke_runs import SMOKE_CONFIGS, build_small_migsynth, run, \
-    write_user_config
+from smoke_runs import SMOKE_CONFIGS, build_small_migsynth, failure_report, \
+    run, write_user_config
 
 pytestmark = [
     pytest.mark.gpu,
@@ -27,7 +27,7 @@ def test_distributed_launch_on_one_gpu_uses_nccl(tmp_path):
                   'pytorch', '--gpus', '1', '--work-dir',
                   str(tmp_path / 'work')], cwd=tmp_path, timeout=600)
     log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    assert result.returncode == 0, failure_report(log)
     assert "'backend': 'nccl'" in log or 'nccl' in log.lower()
     assert 'acc/top1' in log
 

@@ -17,7 +17,7 @@ from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
 from m2hen_mmaction.grouping.parts import build_trainset
 
 from conftest import BIN, run_console_script
-from smoke_runs import clean_env, run
+from smoke_runs import clean_env, failure_report, run
 
 EXPERIMENT = osp.join(CONFIG_ROOT, 'experiments', 'table1_migsynth.py')
 M3CN_SMOKE = ('m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-'
@@ -253,7 +253,7 @@ def test_a_launcher_runs_the_plan_here_then_scores(small_migsynth, tmp_path):
 
     result = launch('dist')
     log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    assert result.returncode == 0, failure_report(log)
     assert '[ehct] command 1/3: mim train m2hen_mmaction' in log
     assert 'All 2 ranks hold identical weights and buffers.' in log
     assert '[ehct] command 3/3: mim test m2hen_mmaction' in log
