@@ -33,6 +33,9 @@ NUM_RESAMPLES = 2000
 # The class-average difference the test split should resolve: report.md
 # warns when the median interval half-width of the claims exceeds it.
 RESOLUTION = 0.05
+# The best row on val should have learned every class with at least this
+# many training clips (val recall above zero); the report lists the rest.
+LEARNED_MIN_TRAIN_CLIPS = 10
 
 
 def _pct(value: Optional[float]) -> str:
@@ -254,6 +257,33 @@ def plot_accuracy_vs_frequency(per_class: Dict[str, np.ndarray],
     figure.savefig(path, dpi=100)
 
 
+def learning_check_markdown(results: Dict, names: Sequence[str]) -> str:
+    """The row with the best val class-average, its val recall per class
+    and the classes with >= ``LEARNED_MIN_TRAIN_CLIPS`` training clips it
+    has not learned (chosen and read on val: the test split is untouched).
+    """
+    rows = [r for r in results['rows'] if 'val' in r]
+    if not rows:
+        return ('No val scores in results.json: rerun `m2hen benchmark` '
+                '(it reuses finished runs) to score every row on val.')
+    best = max(rows, key=lambda r: r['val']['mean1'])
+    counts, recall = results['class_counts'], best['val']['recall']
+    missed = [names[c] for c, count in enumerate(counts)
+              if count >= LEARNED_MIN_TRAIN_CLIPS and recall[c] == 0]
+    verdict = ('none' if not missed else ', '.join(missed))
+    lines = [
+        f"Best row on {results['settings']['val_split']} by class-average: "
+        f"**{best['method']}, {best['modality']}** (top-1 "
+        f"{_pct(best['val']['top1'])}, class-avg "
+        f"{_pct(best['val']['mean1'])}). Classes with >= "
+        f'{LEARNED_MIN_TRAIN_CLIPS} training clips it has not learned '
+        f'(val recall 0): {verdict}.', '',
+        '| class | train clips | val recall (%) |', '|---|---:|---:|']
+    lines += [f'| {names[c]} | {count} | {_pct(recall[c])} |'
+              for c, count in enumerate(counts)]
+    return '\n'.join(lines)
+
+
 def _epochs(settings: Dict) -> str:
     epochs, finetune = settings['epochs'], settings.get('finetune_epochs')
     text = ("Every model trained on its config's own schedule"
@@ -326,6 +356,8 @@ def write_report(work_dir: str, ann_file: Optional[str] = None
         '## Table 1 (measured here)', table1_markdown(results),
         '## Rows: runs, configs, model size', rows_markdown(results),
         '## The paper\'s claims on this data', claims,
+        '## What the best row learned (val)',
+        learning_check_markdown(results, names),
         '## Paper Table 1 (iMiGUE, for reference; not comparable)',
         paper_table_markdown(), '## Where the tail classes gained',
         *figures

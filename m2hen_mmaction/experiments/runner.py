@@ -37,6 +37,7 @@ from mmaction.utils import register_all_modules
 
 from ..compat import safe_load_checkpoint
 from ..errors import InputError
+from ..evaluation.metrics import confusion_matrix, per_class_accuracy
 from ..grouping import ensemble
 from ..grouping.parts import build_trainset
 from .complexity import model_gflops
@@ -306,23 +307,34 @@ def row_keys(row, parts: Sequence[Sequence[int]]) -> List[str]:
             for key, index in row_models(row, len(parts))]
 
 
+def val_metrics(fused: ensemble.EnsembleResult) -> Dict:
+    """Top-1, class-average and each class's recall (None where val has
+    no clip of the class) of a row fused on val."""
+    recall = per_class_accuracy(confusion_matrix(
+        fused.scores.argmax(axis=1), fused.labels, fused.scores.shape[1]))
+    return dict(top1=fused.metrics['top1'], mean1=fused.metrics['mean1'],
+                recall=[None if np.isnan(r) else float(r) for r in recall])
+
+
 def score_row(exp: Config, row, parts: Sequence[Sequence[int]]
               ) -> List[Dict]:
-    """Metrics of one row at each NoC (α searched on val for GpT)."""
+    """Metrics of one row at each NoC (α searched on val for GpT), with the
+    row's val metrics (:func:`val_metrics`, at ``val_num_clips``)."""
+    val = row_trainsets(exp, row, exp.val_split, exp.val_num_clips, parts)
     alphas = np.ones(1)
     if row.get('group_training'):
-        val = row_trainsets(exp, row, exp.val_split, exp.val_num_clips,
-                            parts)
         alphas = ensemble.search_alphas(val, grid=exp.alpha_grid,
                                         gate=exp.gate,
                                         objective=exp.alpha_objective)
+    on_val = val_metrics(ensemble.apply(val, alphas, gate=exp.gate))
     results = []
     for num_clips in exp.num_clips:
         test = row_trainsets(exp, row, 'test', num_clips, parts)
         fused = ensemble.apply(test, alphas, gate=exp.gate, parts=parts)
         results.append(dict(method=row.method, modality=row.modality,
                             num_clips=num_clips, alphas=alphas.tolist(),
-                            models=row_keys(row, parts), **fused.metrics))
+                            models=row_keys(row, parts), val=on_val,
+                            **fused.metrics))
         np.save(scores_file(exp.work_dir, row.method, row.modality,
                             num_clips), fused.scores)
         np.save(labels_file(exp.work_dir, num_clips), fused.labels)

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from m2hen_mmaction.experiments.experiment import CONFIG_ROOT
-from m2hen_mmaction.experiments.report import claims_markdown
+from m2hen_mmaction.experiments.report import (claims_markdown,
+                                               learning_check_markdown)
 from m2hen_mmaction.experiments.runner import labels_file, scores_file
 
 from conftest import run_console_script, write_score_dump
@@ -122,6 +123,12 @@ def test_claims_table_from_score_only_run(small_migsynth, tmp_path):
     assert f'**Warning:** {warning}' in report
     assert f'm2hen report: warning: {warning}' in stderr
     assert 'rgb_cue (4 classes, 4 clips)' in report
+    # posec3d_rgb is wrong on each class's first val clip; ResNet3D pose,
+    # the first row right on every clip, is the best row on val.
+    learned = report.split('## What the best row learned (val)')[1]
+    assert 'Best row on val by class-average: **ResNet3D, pose** (top-1 ' \
+        '100.00, class-avg 100.00)' in learned
+    assert 'it has not learned (val recall 0): none.' in learned
 
 
 def constructed_run(tmp_path, clips_per_class, claims):
@@ -164,3 +171,25 @@ def test_claims_table_warns_only_when_the_split_is_too_small(tmp_path):
                                      str(tmp_path))
     assert warning is None and 'Warning' not in large
     assert large.count('| holds |') == 4  # 2 subsets x 2 metrics
+
+
+def test_learning_check_names_unlearned_classes_with_enough_clips():
+    """The best row by val class-average is checked; a class it misses is
+    listed only with >= 10 training clips."""
+    def row(method, recall):
+        return dict(method=method, modality='pose', num_clips=1,
+                    val=dict(top1=0.5, mean1=float(np.mean(recall)),
+                             recall=recall))
+    results = dict(settings=dict(val_split='val'), class_counts=[40, 10, 9],
+                   rows=[row('worse', [1.0, 0.0, 0.0]),
+                         row('best', [0.0, 1.0, 0.5]),
+                         dict(method='no val scores', modality='pose',
+                              num_clips=1)])
+    text = learning_check_markdown(results, ['head', 'mid', 'tail'])
+    assert text.startswith('Best row on val by class-average: **best, pose**')
+    assert 'it has not learned (val recall 0): head.' in text
+    assert '| mid | 10 | 100.00 |' in text and '| tail | 9 | 50.00 |' in text
+
+    results['rows'][1]['val']['recall'] = [1.0, 1.0, 0.0]
+    assert 'it has not learned (val recall 0): none.' in \
+        learning_check_markdown(results, ['head', 'mid', 'tail'])
