@@ -11,6 +11,7 @@ from m2hen_mmaction.errors import InputError
 Handler = Callable[[argparse.Namespace], int]
 DEMO_EPOCHS = 8  # single-modality models and EHCT
 DEMO_FINETUNE_EPOCHS = 2  # RGB+pose from the merge of the two
+DEMO_JOBS = 2  # runs trained at once (one thread each on 2 cores)
 DEFAULT_EXPERIMENT = 'configs/experiments/table1_migsynth.py'
 COMMANDS: Dict[str, Handler] = {}
 
@@ -235,6 +236,10 @@ def _add_benchmark(sub, name: str, help_text: str) -> argparse.ArgumentParser:
     p.add_argument('--val-num-clips', type=int,
                    help='NoC on val (where Eq. 5 alphas are searched)')
     p.add_argument('--rows', nargs='+', help='rows to run (methods)')
+    p.add_argument('--jobs', type=int, default=1,
+                   help='runs trained at once on this machine, each in its '
+                   'own process with threads/jobs threads (default: '
+                   '%(default)s)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                    metavar='K=V', help='keys naming a field of the experiment '
                    'file (rows, models, num_clips, fuse, ...) set it; other '
@@ -269,6 +274,7 @@ def _add_demo(sub) -> None:
                        'schedule')
     p.set_defaults(name='demo', epochs=DEMO_EPOCHS,
                    finetune_epochs=DEMO_FINETUNE_EPOCHS, num_clips=[1],
+                   jobs=DEMO_JOBS,
                    experiment=DEFAULT_EXPERIMENT, plan=False,
                    score_only=False, launcher='none', gpus=None,
                    gpus_per_node=None, partition=None, srun_args=None)
@@ -294,6 +300,12 @@ def _launcher(args: argparse.Namespace):
     launcher.arguments()  # checks the combination
     if launcher.launcher != 'none' and args.score_only:
         raise InputError('--score-only trains nothing: drop --launcher')
+    if args.jobs < 1:
+        raise InputError(f'--jobs must be >= 1, got {args.jobs}')
+    if args.jobs > 1 and (launcher.launcher != 'none' or args.plan
+                          or args.score_only):
+        raise InputError('--jobs trains runs here, in worker processes: '
+                         'drop it with --launcher, --plan or --score-only')
     return launcher
 
 
@@ -310,16 +322,17 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         from m2hen_mmaction.experiments.plan import print_plan
         print(print_plan(exp, launcher), end='')
         return 0
-    if launcher.launcher != 'none':
-        from m2hen_mmaction.experiments.plan import (PlanCommandFailed,
-                                                     execute_plan)
-        try:
+    from m2hen_mmaction.experiments.parallel import RunFailed
+    from m2hen_mmaction.experiments.plan import (PlanCommandFailed,
+                                                 execute_plan)
+    try:
+        if launcher.launcher != 'none':
             execute_plan(exp, launcher)
-        except PlanCommandFailed as failed:
-            print(f'm2hen benchmark: error: {failed}', file=sys.stderr)
-            return 1
-    results = run_experiment(exp, train=not args.score_only and
-                             launcher.launcher == 'none')
+        results = run_experiment(exp, train=not args.score_only and
+                                 launcher.launcher == 'none', jobs=args.jobs)
+    except (PlanCommandFailed, RunFailed) as failed:
+        print(f'm2hen benchmark: error: {failed}', file=sys.stderr)
+        return 1
     print(results_markdown(results))
     return _write_report(exp.work_dir, args.command)
 

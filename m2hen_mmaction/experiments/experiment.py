@@ -138,6 +138,9 @@ def check_experiment(exp: Config) -> None:
         if model.get('stage', 'single') not in STAGES:
             raise InputError(f'model {key}: stage {model.get("stage")!r} is '
                              f'not one of {STAGES}')
+        if not isinstance(model.get('options', {}), dict):
+            raise InputError(f'model {key}: options must be a dict of '
+                             f"config keys, got {model.options!r}")
         if not osp.isfile(config_path(model.config)):
             raise InputError(f'model {key}: config {model.config} does not '
                              f'exist under {CONFIG_ROOT}')
@@ -339,9 +342,9 @@ def point_config_at_data(cfg: Config, ann_file: str,
 
 def _set_schedule(cfg: Config, epochs: int) -> None:
     cfg.train_cfg.max_epochs = epochs
-    # Validate once, after the last epoch: the scores that count are
-    # dumped on val and test afterwards.
-    cfg.train_cfg.val_interval = epochs
+    # No validation during training: the scores that count are dumped on
+    # val and test afterwards, from the last checkpoint.
+    cfg.train_cfg.val_begin = epochs + 1
     for scheduler in cfg.param_scheduler:
         if 'T_max' in scheduler:
             scheduler.T_max = epochs
@@ -412,13 +415,16 @@ def resolve_config(exp: Config, run: ModelRun,
                    parts: Sequence[Sequence[int]]) -> Config:
     """The config a training run uses, everything applied.
 
-    Order: the model config; the user's model options; the experiment's
+    Order: the model config; the model's ``options`` in the experiment;
+    the user's model options (``--cfg-options``); the experiment's
     data, schedule (``finetune_epochs`` for ``'rgbpose'`` runs, else
     ``epochs``) and work dir; the merge-init as ``load_from`` of an
     ``'rgbpose'`` run; for a group trainset, the ``PartGroupedPoseDataset``
     wrapping and the trainset's ``num_classes`` last, so they always win.
     """
     cfg = Config.fromfile(config_path(run.config))
+    cfg.merge_from_dict(copy.deepcopy(exp.models[run.base].get('options',
+                                                               {})))
     cfg.merge_from_dict(copy.deepcopy(exp.model_options))
     point_config_at_data(cfg, exp.ann_file, exp.video_root)
     check_num_classes(cfg, run, len(train_class_counts(exp.ann_file)),

@@ -47,6 +47,7 @@ from .experiment import (NORMALIZE, ModelRun, check_data,
                          merge_path,
                          plan_models, resolve_config, row_models, run_dir,
                          train_class_counts, trainset_key)
+from .parallel import train_in_parallel
 
 DONE = 'done.json'
 
@@ -376,9 +377,16 @@ def _with_totals(result: Dict, models: Dict[str, Dict]) -> Dict:
     return result
 
 
-def run_experiment(exp: Config, train: bool = True) -> Dict:
+def run_experiment(exp: Config, train: bool = True, jobs: int = 1) -> Dict:
     """Train/test what is missing (unless ``train`` is False), score every
     row whose runs finished and write ``<work_dir>/results.json``.
+
+    Args:
+        exp (Config): The experiment (:func:`~.experiment.load_experiment`).
+        train (bool): Train and test the runs that have not finished.
+        jobs (int): Runs trained at once, each in a worker process
+            (:func:`~.parallel.train_in_parallel`); 1 trains them one after
+            another in this process.
 
     Returns:
         dict: ``rows`` (metrics per row and NoC), ``missing_rows`` (rows
@@ -387,23 +395,26 @@ def run_experiment(exp: Config, train: bool = True) -> Dict:
     """
     with DefaultScope.overwrite_default_scope('mmaction'):
         register_all_modules(init_default_scope=False)
-        return _run(exp, train)
+        return _run(exp, train, jobs)
 
 
-def _run(exp: Config, train: bool) -> Dict:
+def _run(exp: Config, train: bool, jobs: int) -> Dict:
     parts, pairs, records = prepare(exp)
     os.makedirs(exp.work_dir, exist_ok=True)
     start = time.time()
-    models = {}
-    for run, cfg in pairs:
-        record = records[run.key]
-        if record:
+    for run, _ in pairs:
+        if records[run.key]:
             print(f'[{run.key}] finished, reusing '
                   f'{run_dir(exp, run.key)}', flush=True)
-        elif train:
-            record = train_run(exp, run, cfg)
-        if record:
-            models[run.key] = record
+    todo = [(run, cfg) for run, cfg in pairs if not records[run.key]]
+    if train and jobs > 1:
+        records.update(train_in_parallel(
+            exp, todo, {key for key, r in records.items() if r}, jobs))
+    elif train:
+        records.update({run.key: train_run(exp, run, cfg)
+                        for run, cfg in todo})
+    models = {run.key: records[run.key] for run, _ in pairs
+              if records[run.key]}
     scored, missing = [], []
     for row in exp.rows:
         absent = [k for k in row_keys(row, parts) if k not in models]

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from m2hen_mmaction.cli import main
+from m2hen_mmaction.errors import InputError
 from m2hen_mmaction.experiments import runner
-from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT,
+from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT, ModelRun,
                                                    load_experiment,
+                                                   resolve_config,
                                                    trainset_key)
 from m2hen_mmaction.grouping.parts import build_trainset
 
@@ -281,3 +283,28 @@ def test_a_launcher_runs_the_plan_here_then_scores(small_migsynth, tmp_path):
                            'exited with status')
     assert line.endswith('--launcher pytorch --gpus 2') and 'mim train' in line
     assert not (tmp_path / 'work_dirs' / 'nccl' / 'results.json').exists()
+
+
+def _batch_size(exp, key):
+    model = exp.models[key]
+    run = ModelRun(key, key, model.config, model.get('stage', 'single'))
+    return resolve_config(exp, run, parts=[]).train_dataloader.batch_size
+
+
+def test_model_options_apply_to_their_model_and_cli_options_win(
+        small_migsynth):
+    """An experiment model's `options` change only its config; a model key
+    of --cfg-options changes every model's, over `options`."""
+    exp = load_experiment(EXPERIMENT, dict(ann_file=small_migsynth))
+    assert exp.models.posec3d_pose.options == dict(
+        train_dataloader=dict(batch_size=8))
+    assert (_batch_size(exp, 'posec3d_pose'),
+            _batch_size(exp, 'posec3d_rgb')) == (8, 16)
+    exp = load_experiment(EXPERIMENT, {'ann_file': small_migsynth,
+                                       'train_dataloader.batch_size': 4})
+    assert (_batch_size(exp, 'posec3d_pose'),
+            _batch_size(exp, 'posec3d_rgb')) == (4, 4)
+    with pytest.raises(InputError, match='model ehct: options must be a '
+                       'dict of config keys'):
+        load_experiment(EXPERIMENT, {'ann_file': small_migsynth,
+                                     'models.ehct.options': [8]})
