@@ -6,14 +6,16 @@ not scale across threads; measured in README's demo section). Each run
 trains in a worker process (spawned once, so the imports are paid once
 per worker) with ``threads // jobs`` threads, its output going to
 ``<run dir>/run.log``; a run starts once the runs it reads (``inputs``:
-merge halves, merge-inits) have finished. Progress is one line per run
-started and finished.
+merge halves, merge-inits) have finished, ready runs in the order of the
+experiment's ``models`` (so list the longest first). Progress is one line
+per run started and finished.
 """
 import multiprocessing
 import os
 import os.path as osp
 import sys
 import time
+import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Dict, List, Sequence, Set, Tuple
 
@@ -49,18 +51,27 @@ def _train_in_worker(exp: Config, run: ModelRun, cfg: Config, threads: int,
     with open(log_file, 'w') as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
-    with DefaultScope.overwrite_default_scope('mmaction'):
-        register_all_modules(init_default_scope=False)
-        record = train_run(exp, run, cfg)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    return record
+    try:
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            register_all_modules(init_default_scope=False)
+            return train_run(exp, run, cfg)
+    except Exception:
+        traceback.print_exc()
+        raise
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
-def _ready(waiting: List[Tuple[ModelRun, Config]],
+def _ready(exp: Config, waiting: List[Tuple[ModelRun, Config]],
            finished: Set[str]) -> List[Tuple[ModelRun, Config]]:
-    return [(run, cfg) for run, cfg in waiting
-            if all(key in finished for key in run.inputs)]
+    """Runs whose inputs finished: primary runs in the order of the
+    experiment's ``models`` (list the longest first), then trainsets."""
+    order = list(exp.models)
+    ready = [(run, cfg) for run, cfg in waiting
+             if all(key in finished for key in run.inputs)]
+    return sorted(ready, key=lambda pair: (pair[0].trainset is not None,
+                                           order.index(pair[0].base)))
 
 
 def train_in_parallel(exp: Config, todo: Sequence[Tuple[ModelRun, Config]],
@@ -89,7 +100,7 @@ def train_in_parallel(exp: Config, todo: Sequence[Tuple[ModelRun, Config]],
     context = multiprocessing.get_context('spawn')
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         while waiting or running:
-            for run, cfg in _ready(waiting, done)[:jobs - len(running)]:
+            for run, cfg in _ready(exp, waiting, done)[:jobs - len(running)]:
                 waiting.remove((run, cfg))
                 future = pool.submit(_train_in_worker, exp, run, cfg,
                                      threads, run_log(exp, run))

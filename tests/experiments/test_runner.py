@@ -3,6 +3,7 @@ logits, report, reuse; --plan and its commands; bad input in one line."""
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 
 import mmengine
@@ -308,3 +309,64 @@ def test_model_options_apply_to_their_model_and_cli_options_win(
                        'dict of config keys'):
         load_experiment(EXPERIMENT, {'ann_file': small_migsynth,
                                      'models.ehct.options': [8]})
+
+
+# The runs each run reads (their keys' prefixes); trainsets read the merge.
+READS = {'m3cn_init': ['m3cn_rgb', 'm3cn_pose'],
+         'm3cn_rgbpose': ['m3cn_init']}
+EVENT = re.compile(r'^\[(\w+)\] (started|finished)')
+
+
+@pytest.mark.slow
+def test_jobs_train_runs_at_once_in_dependency_order(small_migsynth,
+                                                     tmp_path):
+    """`m2hen benchmark --jobs 2`: two runs train at once, each after the
+    runs it reads, each writing run.log; the scores are those of the same
+    runs trained one after another."""
+    args = ['--rows', HGE, GPT, '--epochs', '1', '--num-clips', '1',
+            '--cfg-options', *SMOKE]
+    stdout, _ = benchmark(small_migsynth, tmp_path, *args, '--jobs', '2')
+    events = [EVENT.match(line).groups() for line in stdout.splitlines()
+              if EVENT.match(line)]
+    order = {event: index for index, event in enumerate(events)}
+    assert [state for _, state in events[:2]] == ['started', 'started']
+    work_dir = tmp_path / 'work_dirs' / 'tiny'
+    models = json.load(open(work_dir / 'results.json'))['models']
+    assert {key for key, _ in events} == set(models)
+    for key in models:
+        assert order[(key, 'finished')] > order[(key, 'started')]
+        prefix = max((p for p in READS if key.startswith(p)), key=len,
+                     default=None)
+        for read in READS.get(prefix, []):
+            assert order[(key, 'started')] > order[(read, 'finished')]
+        log = (work_dir / key / 'run.log').read_text()
+        assert ('merging' if key == 'm3cn_init' else 'Epoch(train)') in log
+
+    benchmark(small_migsynth, tmp_path, *args, '--name', 'one_at_a_time')
+    scores = [np.load(runner.scores_file(str(tmp_path / 'work_dirs' / name),
+                                         GPT, 'RGB+pose+skeleton', 1))
+              for name in ('tiny', 'one_at_a_time')]
+    np.testing.assert_allclose(scores[0], scores[1], rtol=1e-4, atol=1e-5)
+
+
+def test_a_run_failing_in_a_worker_is_one_line_naming_its_log(
+        small_migsynth, tmp_path):
+    _, stderr = benchmark(
+        small_migsynth, tmp_path, '--rows', 'EHCT', '--epochs', '1',
+        '--num-clips', '1', '--jobs', '2', '--cfg-options', *SMOKE,
+        'models.ehct.options.train_dataloader.batch_size=0', expect=1)
+    line = stderr.strip().splitlines()[-1]
+    log = osp.join('work_dirs', 'tiny', 'ehct', 'run.log')
+    assert line.startswith('m2hen benchmark: error: run ehct failed: ') and \
+        line.endswith(f'its output is in {log}'), stderr[-2000:]
+    assert 'batch_size' in line and 'Traceback' in (tmp_path / log).read_text()
+
+
+@pytest.mark.parametrize('options, message', [
+    (['--jobs', '0'], '--jobs must be >= 1, got 0'),
+    (['--jobs', '2', '--plan'], '--jobs trains runs here'),
+    (['--jobs', '2', '--launcher', 'pytorch'], '--jobs trains runs here'),
+])
+def test_bad_jobs_are_one_line(small_migsynth, tmp_path, options, message):
+    _, stderr = benchmark(small_migsynth, tmp_path, *options, expect=2)
+    assert message in one_line_error(stderr)
