@@ -37,12 +37,7 @@ alpha_objective = 'mean1'  # class-average accuracy on val ('top1' also)
 # about 20 % more time; chosen on val (ResNet3D pose, 8 epochs: class-avg
 # 36.5 % at batch 16, 43.2 % at 8; RGB-only and EHCT gained nothing).
 POSE_ONLY_OPTIONS = dict(train_dataloader=dict(batch_size=8))
-# `m2hen benchmark --jobs N` starts ready runs in this order: the longest
-# (EHCT) first.
 models = dict(
-    ehct=dict(
-        config='ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py',
-        stage='single'),
     posec3d_rgb=dict(
         config='posec3d/posec3d_resnet3d-slowonly-tiny_1xb16-u4-12e_migsynth-rgb.py',
         stage='single'),
@@ -67,6 +62,9 @@ models = dict(
     m3cn_rgbpose=dict(
         config='m3cn/m3cn_rgbpose-res2net3d-tiny_1xb16-u4u16-12e_migsynth-rgbpose.py',
         stage='rgbpose', init='m3cn_init'),
+    ehct=dict(
+        config='ehct/ehct_hypergraph-transformer-tiny_1xb16-u16-12e_migsynth-skeleton.py',
+        stage='single'),
 )
 
 # Table 1: method, modality, the models whose scores are summed, and whether

@@ -1,14 +1,14 @@
 """Train an experiment's runs several at a time on one machine (``--jobs``).
 
-On a CPU, two trainings with one thread each get through more work than
-one training with two threads (small convolutions and attention maps do
-not scale across threads; measured in README's demo section). Each run
-trains in a worker process (spawned once, so the imports are paid once
-per worker) with ``threads // jobs`` threads, its output going to
-``<run dir>/run.log``; a run starts once the runs it reads (``inputs``:
-merge halves, merge-inits) have finished, ready runs in the order of the
-experiment's ``models`` (so list the longest first). Progress is one line
-per run started and finished.
+Small convolutions and attention maps do not scale across CPU threads, so
+two trainings with one thread each can finish sooner than the same two
+one after another with two threads (README's demo section has the
+measured ratio). Each run trains in a worker process (spawned once, so
+the imports are paid once per worker) with ``threads // jobs`` threads,
+its output going to ``<run dir>/run.log``; a run starts once the runs it
+reads (``inputs``: merge halves, merge-inits) have finished, ready runs in
+the order of the experiment's ``models``, trainsets last. Progress is one
+line per run started and finished.
 """
 import multiprocessing
 import os
@@ -66,7 +66,7 @@ def _train_in_worker(exp: Config, run: ModelRun, cfg: Config, threads: int,
 def _ready(exp: Config, waiting: List[Tuple[ModelRun, Config]],
            finished: Set[str]) -> List[Tuple[ModelRun, Config]]:
     """Runs whose inputs finished: primary runs in the order of the
-    experiment's ``models`` (list the longest first), then trainsets."""
+    experiment's ``models``, then trainsets."""
     order = list(exp.models)
     ready = [(run, cfg) for run, cfg in waiting
              if all(key in finished for key in run.inputs)]
