@@ -186,7 +186,11 @@ def test_attention_equals_reference_forward_and_grads(layout, block,
 def test_backbone_equals_reference_forward_and_grads(monkeypatch):
     """The whole 137-joint backbone (train mode, batch statistics) with
     every block's attention swapped for the reference: same output and
-    gradients within 1e-5. Checkpoints hold parameters and BatchNorm
+    gradients within 1e-5, relative and of the largest value absolute
+    (float32 sums over ten blocks: a gradient that is 0 exactly, as a conv
+    bias before BatchNorm, comes out as a cancelling sum of terms of that
+    size, and the sum's order depends on the CPU's kernels). Checkpoints
+    hold parameters and BatchNorm
     statistics only (layout-derived buffers stay out), so those saved
     before the speed work load unchanged."""
     model = build('openpose137', num_person=1)
@@ -198,8 +202,10 @@ def test_backbone_equals_reference_forward_and_grads(monkeypatch):
     attention_type = type(model.blocks[0].attention)
     monkeypatch.setattr(attention_type, 'forward', reference_attention)
     expected = outputs_and_grads(model, x)
+    largest = max(float(reference.abs().max()) for reference in expected)
     for value, reference in zip(ours, expected):
-        torch.testing.assert_close(value, reference, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(value, reference, rtol=1e-5,
+                                   atol=1e-5 * largest)
     assert buffers and all(
         k.rsplit('.', 1)[1] in ('running_mean', 'running_var',
                                 'num_batches_tracked') for k in buffers)
