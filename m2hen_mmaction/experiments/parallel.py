@@ -93,14 +93,14 @@ def train_in_parallel(exp: Config, todo: Sequence[Tuple[ModelRun, Config]],
     """
     threads = max(1, torch.get_num_threads() // jobs)
     waiting, running, records = list(todo), {}, {}
-    done = set(finished)
     print(f'{len(todo)} runs to train, {jobs} at a time with {threads} '
           f'thread(s) each; each run writes {LOG_NAME} in its folder',
           flush=True)
     context = multiprocessing.get_context('spawn')
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         while waiting or running:
-            for run, cfg in _ready(exp, waiting, done)[:jobs - len(running)]:
+            ready = _ready(exp, waiting, finished | set(records))
+            for run, cfg in ready[:jobs - len(running)]:
                 waiting.remove((run, cfg))
                 future = pool.submit(_train_in_worker, exp, run, cfg,
                                      threads, run_log(exp, run))
@@ -119,7 +119,6 @@ def train_in_parallel(exp: Config, todo: Sequence[Tuple[ModelRun, Config]],
                     raise RunFailed(
                         f'run {run.key} failed: {error!r}; its output is in '
                         f'{run_log(exp, run)}') from error
-                done.add(run.key)
                 print(f'[{run.key}] finished in {time.time() - start:.0f} s '
                       f'({len(records)}/{len(todo)})', flush=True)
     return records
