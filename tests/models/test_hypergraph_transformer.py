@@ -69,7 +69,13 @@ def test_hyperedge_features_equal_explicit_h_de_inv_ht_s_we():
     de_inv = torch.diag(1 / h.sum(0))
     w_e = attention.hyperedge_proj.weight.t()
     expected = h @ de_inv @ h.t() @ s @ w_e
-    torch.testing.assert_close(attention.hyperedge_features(s), expected)
+    torch.testing.assert_close(joint_major(attention.hyperedge_features(s)),
+                               expected)
+
+
+def joint_major(per_head):
+    """(F, h, V, d) -> (F, V, h * d)."""
+    return per_head.transpose(1, 2).flatten(2)
 
 
 def test_explicit_overlapping_hyperedges_are_used():
@@ -81,9 +87,10 @@ def test_explicit_overlapping_hyperedges_are_used():
         h[joints, edge] = 1
     w_e = attention.hyperedge_proj.weight.t()
     expected = h @ torch.diag(1 / h.sum(0)) @ h.t() @ s @ w_e
-    torch.testing.assert_close(attention.hyperedge_features(s), expected)
+    features = joint_major(attention.hyperedge_features(s))
+    torch.testing.assert_close(features, expected)
     # Joints 8, 10, 15, 16 are in no hyperedge: zero hyperedge feature.
-    assert attention.hyperedge_features(s)[:, [8, 10, 15, 16]].abs().max() == 0
+    assert features[:, [8, 10, 15, 16]].abs().max() == 0
 
 
 def explicit_attention(attention, x):
@@ -91,7 +98,7 @@ def explicit_attention(attention, x):
     layout_hops = attention.hop_distance
     s = attention.norm(x)
     q, k, v = attention.qkv(s).chunk(3, dim=-1)
-    e = attention.hyperedge_features(s)
+    e = joint_major(attention.hyperedge_features(s))
     d = attention.head_channels
     weights, outs = [], []
     for head in range(attention.num_heads):

@@ -5,7 +5,7 @@
 # Set the class count with model = dict(cls_head=dict(num_classes=...)).
 # Speed vs memory (benchmarks/ehct.py, training, 8 clips x 64 frames, CPU):
 # with_cp=False (default) keeps each block's attention maps for backward,
-# about 6.7 GiB; with_cp=True recomputes them in backward, about 3.4 GiB for
+# about 5.9 GiB; with_cp=True recomputes them in backward, about 3.3 GiB for
 # about 1.2x the step time: set model = dict(backbone=dict(with_cp=True))
 # when GPU memory is short (batch 64 needs about 8x these figures).
 # attn_chunk_size=32 keeps each attention's buffers small (faster on CPU

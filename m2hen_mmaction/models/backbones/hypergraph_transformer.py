@@ -14,8 +14,8 @@ added inside the logits matmul, ``alpha`` scales ``A @ v`` instead of
 ``A``). Two options
 change memory, never results. ``with_cp=True`` recomputes each block's
 attention in backward instead of keeping it: training ``openpose137``
-(default width, batch 8 x 64 frames, CPU) then peaks at about 3.4 GiB
-instead of 6.7 GiB, for about 1.2x the step time (the attention forward
+(default width, batch 8 x 64 frames, CPU) then peaks at about 3.3 GiB
+instead of 5.9 GiB, for about 1.2x the step time (the attention forward
 runs twice). ``attn_chunk_size`` attends over that
 many frames at a time, bounding the maps alive at once; 32 is also faster
 on CPU than one call (buffers of a few MiB are reused instead of freshly
@@ -86,6 +86,7 @@ class HypergraphAttention(BaseModule):
 
         E_f    = H D_e^-1 H^T S W_e                     (rows e_j)
         logit  = (q_i.k_j + q_i.r_hop(i,j) + (q_i + w).e_j) / sqrt(d)
+               = (q_i.(k_j + e_j) + q_i.r_hop(i,j) + w.e_j) / sqrt(d)
         A      = softmax_j(logit)
         out_i  = sum_j (alpha * A_ij + B_ij) v_j
 
@@ -148,10 +149,12 @@ class HypergraphAttention(BaseModule):
             s (torch.Tensor): Joint features S, shape (F, V, C_in).
 
         Returns:
-            torch.Tensor: Shape (F, V, C_out).
+            torch.Tensor: Per head, (F, h, V, d) contiguous.
         """
         edge_means = self.incidence_mean.t() @ s  # (F, E, C_in)
-        return self.incidence @ self.hyperedge_proj(edge_means)
+        edges = self.hyperedge_proj(edge_means).unflatten(
+            -1, (self.num_heads, self.head_channels)).transpose(1, 2)
+        return self.incidence @ edges  # (F, h, E, d) -> (F, h, V, d)
 
     def attention_weights(self, x: torch.Tensor) -> torch.Tensor:
         """The softmax attention A (before dropout and the structural term).
@@ -162,9 +165,9 @@ class HypergraphAttention(BaseModule):
         Returns:
             torch.Tensor: Shape (F, heads, V, V); each row sums to 1.
         """
-        query, key, _ = self._heads(x)
+        query, key, edge_term, _ = self._heads(x)
         frames, joints = x.shape[:2]
-        return self._softmax_attention(query, key).view(
+        return self._softmax_attention(query, key, edge_term).view(
             frames, self.num_heads, joints, joints)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -177,30 +180,36 @@ class HypergraphAttention(BaseModule):
             torch.Tensor: Shape (F, V, C_out).
         """
         frames, joints = x.shape[:2]
-        query, key, v = self._heads(x)
-        attn = self.attn_drop(self._softmax_attention(query, key))
+        query, key, edge_term, v = self._heads(x)
+        attn = self.attn_drop(self._softmax_attention(query, key, edge_term))
         values = v.flatten(0, 1)  # (F * h, V, d)
         out = self.alpha * (attn @ values).view(v.shape) + \
             self._structural_mix(v)
         return self.proj(out.transpose(1, 2).reshape(frames, joints, -1))
 
     def _heads(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Query [q, q + w] / sqrt(d) and key [k, E_f], both (F, h, V, 2d),
-        and v (F, h, V, d), each contiguous: the batched matmuls view them
-        as (F * h, V, .) without hidden copies."""
+        """The logit terms per head, each contiguous (the batched matmuls
+        view them as (F * h, V, .) without hidden copies).
+
+        ``q_i.k_j + (q_i + w).e_j = q_i.(k_j + e_j) + w.e_j``: one matmul of
+        width d against the key ``k + E_f``, plus a term ``w.e_j`` that
+        depends on the key joint only.
+
+        Returns:
+            tuple: query q / sqrt(d) and key k + E_f, both (F, h, V, d);
+            ``w.e_j / sqrt(d)`` as (F, h, 1, V); v, (F, h, V, d).
+        """
         frames, joints, _ = x.shape
         s = self.norm(x)
         qkv = self.qkv(s).view(frames, joints, 3, self.num_heads,
                                self.head_channels)
         q, k, v = qkv.transpose(1, 3).unbind(2)  # each (F, h, V, d)
-        e = self.hyperedge_features(s).view(frames, joints, self.num_heads,
-                                            self.head_channels).transpose(1, 2)
-        q = q * self.scale
-        bias = (self.hyperedge_bias * self.scale).unsqueeze(1)  # (h, 1, d)
-        # q.k_j + (q + w).e_j as one matmul over concatenated channels.
-        query = torch.cat([q, q + bias], dim=-1)
-        key = torch.cat([k, e], dim=-1)
-        return query, key, v.contiguous()
+        e = self.hyperedge_features(s)  # (F, h, V, d), contiguous
+        key = e + k
+        query = q.contiguous().mul_(self.scale)
+        edge_weight = (self.hyperedge_bias * self.scale).unsqueeze(-1)
+        edge_term = (e @ edge_weight).transpose(2, 3)  # (F, h, 1, V)
+        return query, key, edge_term, v.contiguous()
 
     def _structural_mix(self, v: torch.Tensor) -> torch.Tensor:
         """B @ v per head without broadcasting B to (F, h, V, V)."""
@@ -210,18 +219,18 @@ class HypergraphAttention(BaseModule):
         return mixed.view(heads, joints, frames,
                           channels).permute(2, 0, 1, 3)
 
-    def _softmax_attention(self, query: torch.Tensor,
-                           key: torch.Tensor) -> torch.Tensor:
+    def _softmax_attention(self, query: torch.Tensor, key: torch.Tensor,
+                           edge_term: torch.Tensor) -> torch.Tensor:
         """softmax_j of the scaled joint, hop and hyperedge terms, as
         (F * h, V, V): the hop term q_i.r_hop(i,j) is picked from q_i's
-        scores against every hop embedding and added inside the matmul."""
+        scores against every hop embedding, the other terms are added onto
+        it in place (no further V x V buffers)."""
         frames, heads, joints, _ = query.shape
         hop_embedding = self.hop_embedding.view(-1, heads, self.head_channels)
-        q = query[..., :self.head_channels]
-        hop_scores = q @ hop_embedding.permute(1, 2, 0)  # (F, h, V, hops)
+        hop_scores = query @ hop_embedding.permute(1, 2, 0)  # (F, h, V, hops)
         logits = hop_scores.flatten(0, 1).gather(
             -1, self.hop_distance.expand(frames * heads, joints, joints))
-        # In place: the matmul adds onto the hop term without copying it.
+        logits.add_(edge_term.flatten(0, 1))
         logits.baddbmm_(query.flatten(0, 1),
                         key.flatten(0, 1).transpose(1, 2))
         return logits.softmax(dim=-1)
