@@ -43,7 +43,7 @@ def test_config_builds_model_and_pipelines(relative):
     assert cfg.model.cls_head.num_classes == num_classes
     for loader in LOADERS:
         dataset = cfg[loader].dataset
-        if dataset.type == 'RepeatDataset':  # the stage-1 recipes
+        while 'dataset' in dataset:  # RepeatDataset, ClassBalancedDataset
             dataset = dataset.dataset
         assert dataset.type == 'MicroGesturePoseDataset'
         assert dataset.layout in ('openpose137', 'openpose22')

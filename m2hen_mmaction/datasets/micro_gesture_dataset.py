@@ -75,6 +75,11 @@ class MicroGesturePoseDataset(PoseDataset):
         super().__init__(ann_file, *args, metainfo=metainfo,
                          num_classes=num_classes, **kwargs)
 
+    def get_cat_ids(self, idx: int) -> List[int]:
+        """The sample's label as a list, for mmengine's
+        ``ClassBalancedDataset`` (repeat-factor sampling of rare classes)."""
+        return [int(self.get_data_info(idx)['label'])]
+
     def load_data_list(self) -> List[dict]:
         """The split's annotations, read safely and checked by
         :func:`~m2hen_mmaction.datasets.annotations.load_split`; with

@@ -47,6 +47,23 @@ def test_good_data_loads_with_class_names(tmp_path):
     assert 'layout' not in _build(path, layout=None)[1]
 
 
+def test_class_balanced_wrapper_repeats_the_rare_class(tmp_path):
+    """mmengine's ClassBalancedDataset reads labels via get_cat_ids."""
+    labels = [0] * 9 + [1]
+    path = _write(tmp_path, [_sample(f's{i}', label)
+                             for i, label in enumerate(labels)])
+    balanced = DATASETS.build(dict(type='ClassBalancedDataset',
+                                   oversample_thr=0.5,
+                                   dataset=dict(type='MicroGesturePoseDataset',
+                                                ann_file=path, split='train',
+                                                layout='openpose137',
+                                                pipeline=[])))
+    # Class 1 holds 1/10 of the clips: repeated ceil(sqrt(0.5 / 0.1)) = 3
+    # times; class 0 (9/10, above the threshold) once.
+    drawn = [balanced[i]['label'] for i in range(len(balanced))]
+    assert sorted(drawn) == [0] * 9 + [1] * 3
+
+
 def test_label_out_of_range_names_the_sample(tmp_path):
     path = _write(tmp_path, [_sample('s0', 0), _sample('bad_clip', 3)])
     with pytest.raises(ValueError, match=r"'bad_clip': label 3 .*\[0, 3\)"):

@@ -23,11 +23,9 @@ def _rgbpose_pipeline(num_clips, test_mode):
     ]
 
 
+# Without RandomResizedCrop, as the RGB halves of the merge-init
+# (./migsynth_rgb.py says why).
 train_pipeline = _rgbpose_pipeline(1, False)
-train_pipeline[3:3] = [
-    dict(type='Resize', scale=(rgb_size + 8, rgb_size + 16), keep_ratio=False),
-    dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
-]
 train_pipeline.insert(-3, dict(type='LayoutFlip', flip_ratio=0.5))
 val_pipeline = _rgbpose_pipeline(1, True)
 test_pipeline = _rgbpose_pipeline(test_num_clips, True)
