@@ -133,7 +133,7 @@ def test_ehct_gflops_count_every_matmul(mmaction_scope):
     """The benchmark's GFLOPs equal torch's own FLOP counter (2 per
     multiply-add; it counts the 2D @ 3D hyperedge matmuls with their batch,
     which mmengine drops) + the attention logits (an in-place ``baddbmm_``
-    neither counter knows: T x V x V x 2C per block) + the norms mmengine
+    neither counter knows: T x V x V x C per block) + the norms mmengine
     also counts."""
     import argparse
 
@@ -152,7 +152,7 @@ def test_ehct_gflops_count_every_matmul(mmaction_scope):
         model.backbone(clip)
     frames = (16, ) * 5 + (8, ) * 3 + (4, ) * 2  # blocks 5, 8 stride after
     widths = (64, ) * 4 + (128, ) * 3 + (256, ) * 3  # attention widths
-    logits = sum(t * 17 * 17 * 2 * c for t, c in zip(frames, widths))
+    logits = sum(t * 17 * 17 * c for t, c in zip(frames, widths))
     expected = (torch_counter.get_total_flops() / 2 + logits +
                 norms['batch_norm'] + norms['layer_norm']) / 1e9
     assert counted == pytest.approx(expected, rel=1e-9)
