@@ -84,3 +84,28 @@ def test_mim_train_resume_test_and_load_from(small_migsynth, tmp_path):
                f'load_from={osp.join(work_dir, "epoch_2.pth")}', cwd=tmp_path)
     assert 'Load checkpoint from' in log
     assert osp.isfile(osp.join(other, 'epoch_1.pth'))
+
+
+def test_class_balanced_pose_config_repeats_rare_clips_and_trains(
+        load_cfg, mmaction_scope):
+    """The demo's pose-only config (mmengine's ClassBalancedDataset around
+    our dataset) trains an epoch at smoke width; the epoch holds the rare
+    classes' clips several times."""
+    smoke = load_cfg(POSE_SMOKE)
+    cfg = load_cfg('posec3d/posec3d_resnet3d-slowonly-tiny_1xb8-'
+                   'classbalanced-u16-12e_migsynth-pose.py',
+                   model=smoke.model.to_dict(), train_cfg=dict(max_epochs=1),
+                   param_scheduler=smoke.param_scheduler)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.val_dataloader.update(num_workers=0, persistent_workers=False)
+    runner = Runner.from_cfg(cfg)
+    balanced = runner.train_dataloader.dataset
+    labels = [balanced.get_cat_ids(i)[0] for i in range(len(balanced))]
+    plain = [balanced.dataset.get_cat_ids(i)[0]
+             for i in range(len(balanced.dataset))]
+    rarest = min(set(plain), key=plain.count)
+    assert labels.count(rarest) >= 2 * plain.count(rarest)
+    assert sorted(set(labels)) == sorted(set(plain))
+    runner.train()
+    assert runner.iter == -(-len(balanced) // 8)
+    assert osp.isfile(osp.join(runner.work_dir, 'epoch_1.pth'))

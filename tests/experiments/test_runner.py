@@ -296,15 +296,16 @@ def test_model_options_apply_to_their_model_and_cli_options_win(
         small_migsynth):
     """An experiment model's `options` change only its config; a model key
     of --cfg-options changes every model's, over `options`."""
-    exp = load_experiment(EXPERIMENT, dict(ann_file=small_migsynth))
-    assert exp.models.posec3d_pose.options == dict(
-        train_dataloader=dict(batch_size=8))
+    options = {'ann_file': small_migsynth,
+               'models.posec3d_pose.options': dict(
+                   train_dataloader=dict(batch_size=4))}
+    exp = load_experiment(EXPERIMENT, options)
     assert (_batch_size(exp, 'posec3d_pose'),
-            _batch_size(exp, 'posec3d_rgb')) == (8, 16)
-    exp = load_experiment(EXPERIMENT, {'ann_file': small_migsynth,
-                                       'train_dataloader.batch_size': 4})
+            _batch_size(exp, 'posec3d_rgb')) == (4, 16)
+    exp = load_experiment(EXPERIMENT, {**options,
+                                       'train_dataloader.batch_size': 2})
     assert (_batch_size(exp, 'posec3d_pose'),
-            _batch_size(exp, 'posec3d_rgb')) == (4, 4)
+            _batch_size(exp, 'posec3d_rgb')) == (2, 2)
     with pytest.raises(InputError, match='model ehct: options must be a '
                        'dict of config keys'):
         load_experiment(EXPERIMENT, {'ann_file': small_migsynth,
