@@ -1,15 +1,5 @@
-# The pose-only model of `make demo`: ./m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py
-# at batch 8 with class-balanced sampling: mmengine's ClassBalancedDataset
-# repeats each clip of a class holding under 10 % of the train clips
-# sqrt(0.1 / its share) times per epoch, rounded up (a 3-clip class of 600:
-# 5 times; MiG-Synth's 600 train clips become 870 per epoch).
-# Chosen on val (ResNet3D pose, 8 epochs; see configs/experiments/
-# table1_migsynth.py).
-_base_ = ['./m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py']
-train_dataloader = dict(
-    batch_size=8,
-    dataset=dict(
-        _delete_=True,
-        type='ClassBalancedDataset',
-        oversample_thr=0.1,
-        dataset={{_base_.train_dataloader.dataset}}))
+# Res2Net3D pose-only of `make demo`: the PoseC3D class-balanced config with
+# its backbone type swapped (Res2Net 26w x 4s bottlenecks), as
+# ./m3cn_res2net3d-slowonly-tiny_1xb16-u16-12e_migsynth-pose.py does.
+_base_ = ['../posec3d/posec3d_resnet3d-slowonly-tiny_1xb8-classbalanced-u16-12e_migsynth-pose.py']
+model = dict(backbone=dict(type='Res2Net3dSlowOnly', scale=4, base_width=26))
