@@ -6,7 +6,8 @@ Pure helpers (also used by :mod:`m2hen_mmaction.grouping.ensemble`):
   sample (a dict as metrics and ``--dump`` pickles see it).
 * :func:`accuracy_report` gives top-k, class-average and per-part
   accuracies of a score matrix.
-* :func:`confusion_matrix` / :func:`per_class_accuracy`.
+* :func:`confusion_matrix` / :func:`per_class_accuracy` /
+  :func:`class_recalls`.
 """
 import json
 import os.path as osp
@@ -120,6 +121,13 @@ def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, np.diag(confusion) / counts, np.nan)
 
 
+def class_recalls(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Recall of each class by top-1 prediction, shape (C,) for scores of
+    shape (N, C); NaN for classes without samples."""
+    return per_class_accuracy(confusion_matrix(
+        scores.argmax(axis=1), labels, scores.shape[1]))
+
+
 def _class_average(recalls: np.ndarray) -> float:
     present = recalls[~np.isnan(recalls)]
     return float(present.mean()) if present.size else float('nan')
@@ -157,9 +165,7 @@ def accuracy_report(scores: np.ndarray,
     report = OrderedDict()
     for k, acc in zip(topk, top_k_accuracy(scores, labels, topk)):
         report[f'top{k}'] = float(acc)
-    confusion = confusion_matrix(
-        scores.argmax(axis=1), labels, scores.shape[1])
-    recalls = per_class_accuracy(confusion)
+    recalls = class_recalls(scores, labels)
     report['mean1'] = _class_average(recalls)
     parts = parts or []
     if len(part_names or []) != len(parts):

@@ -37,7 +37,7 @@ from mmaction.utils import register_all_modules
 
 from ..compat import safe_load_checkpoint
 from ..errors import InputError
-from ..evaluation.metrics import confusion_matrix, per_class_accuracy
+from ..evaluation.metrics import class_recalls
 from ..grouping import ensemble
 from ..grouping.parts import build_trainset
 from .complexity import model_gflops
@@ -311,8 +311,7 @@ def row_keys(row, parts: Sequence[Sequence[int]]) -> List[str]:
 def val_metrics(fused: ensemble.EnsembleResult) -> Dict:
     """Top-1, class-average and each class's recall (None where val has
     no clip of the class) of a row fused on val."""
-    recall = per_class_accuracy(confusion_matrix(
-        fused.scores.argmax(axis=1), fused.labels, fused.scores.shape[1]))
+    recall = class_recalls(fused.scores, fused.labels)
     return dict(top1=fused.metrics['top1'], mean1=fused.metrics['mean1'],
                 recall=[None if np.isnan(r) else float(r) for r in recall])
 
