@@ -9,11 +9,13 @@ import subprocess
 import mmengine
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from m2hen_mmaction.cli import main
 from m2hen_mmaction.errors import InputError
 from m2hen_mmaction.experiments import runner
 from m2hen_mmaction.experiments.experiment import (CONFIG_ROOT, ModelRun,
+                                                   config_path,
                                                    load_experiment,
                                                    resolve_config,
                                                    trainset_key)
@@ -300,8 +302,11 @@ def test_model_options_apply_to_their_model_and_cli_options_win(
                'models.posec3d_pose.options': dict(
                    train_dataloader=dict(batch_size=4))}
     exp = load_experiment(EXPERIMENT, options)
+    rgb_config_batch = Config.fromfile(config_path(
+        exp.models.posec3d_rgb.config)).train_dataloader.batch_size
+    assert rgb_config_batch != 4
     assert (_batch_size(exp, 'posec3d_pose'),
-            _batch_size(exp, 'posec3d_rgb')) == (4, 16)
+            _batch_size(exp, 'posec3d_rgb')) == (4, rgb_config_batch)
     exp = load_experiment(EXPERIMENT, {**options,
                                        'train_dataloader.batch_size': 2})
     assert (_batch_size(exp, 'posec3d_pose'),
