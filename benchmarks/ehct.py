@@ -15,9 +15,14 @@ whose peak is the process's peak (training needs more than eval). GFLOPs:
 multiply-add = one FLOP, every matmul as output size x inner size;
 softmax, gather and element-wise ops uncounted).
 
+On ``--device cuda`` both models run on the GPU: speeds per wall second
+(synchronised), memory as ``torch.cuda.max_memory_allocated`` per mode.
+
 Usage::
 
     python benchmarks/ehct.py            # openpose22 + 137, batch 8 x 64
+    python benchmarks/ehct.py --device cuda --layouts openpose137 \
+        --warmup 2 --iters 10           # the GPU figure (gpu_check.sh)
     python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
     python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
         --iters 3 --warmup 1 --threads 2
@@ -50,17 +55,26 @@ NUM_CLASSES = 32
 MEMORY_TARGET_MIB = 4096  # EHCT openpose137, train, batch 8 x 64 frames
 NOT_MET = ('NOT met (the memory-saving setting: --ehct-options '
            'backbone.with_cp=True)')
-# Table rows: label, the value in a model's result, the key in ``ratios``.
-TABLE_MEASURES = (
-    ('params (M)', lambda r: r['params_m'], 'params'),
-    ('GFLOPs per clip', lambda r: r['gflops_per_clip'], 'gflops'),
-    ('train clips per CPU s', lambda r: r['train']['clips_per_cpu_s'],
-     'train_speed'),
-    ('eval clips per CPU s', lambda r: r['eval']['clips_per_cpu_s'],
-     'eval_speed'),
-    ('train peak RSS (MiB)', lambda r: r['train']['peak_rss_mib'],
-     'train_peak_rss'),
-)
+# Per device: the speed and memory keys of a mode's result, their labels.
+SPEED = dict(cpu=('clips_per_cpu_s', 'clips per CPU s'),
+             cuda=('clips_per_s', 'clips/s'))
+MEMORY = dict(cpu=('peak_rss_mib', 'peak RSS (MiB)'),
+              cuda=('peak_cuda_mib', 'peak CUDA memory (MiB)'))
+
+
+def table_measures(device: str) -> tuple:
+    """Table rows: label, the value in a model's result, the key in
+    ``ratios``."""
+    speed, speed_label = SPEED[device]
+    memory, memory_label = MEMORY[device]
+    return (
+        ('params (M)', lambda r: r['params_m'], 'params'),
+        ('GFLOPs per clip', lambda r: r['gflops_per_clip'], 'gflops'),
+        (f'train {speed_label}', lambda r: r['train'][speed], 'train_speed'),
+        (f'eval {speed_label}', lambda r: r['eval'][speed], 'eval_speed'),
+        (f'train {memory_label}', lambda r: r['train'][memory],
+         'train_peak_memory'),
+    )
 
 
 def parse_args(argv=None):
@@ -74,6 +88,8 @@ def parse_args(argv=None):
                         help='timed steps per mode')
     parser.add_argument('--warmup', type=int, default=0,
                         help='untimed steps before timing')
+    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu',
+                        help='where both models run (cuda: the GPU figure)')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch CPU threads per run')
     parser.add_argument('--layouts', nargs='+', choices=LAYOUTS,
@@ -88,6 +104,11 @@ def parse_args(argv=None):
                         'backbone.with_cp=True (values as Python literals)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.device == 'cuda':
+        import torch
+        if not torch.cuda.is_available():
+            parser.error('--device cuda: no CUDA device is visible to torch '
+                         '(run on a GPU machine, or drop --device).')
     default_batch, default_frames = (2, 16) if args.quick else (8, 64)
     args.batch = args.batch or default_batch
     args.frames = args.frames or default_frames
@@ -136,11 +157,16 @@ def make_batch(args, num_joints: int) -> dict:
     return dict(inputs=inputs, data_samples=data_samples)
 
 
-def run_steps(step, count: int) -> tuple:
-    """Wall and process-CPU seconds of ``count`` calls of ``step``."""
+def run_steps(step, count: int, device: str = 'cpu') -> tuple:
+    """Wall and process-CPU seconds of ``count`` calls of ``step`` (on CUDA,
+    until the device has finished them)."""
+    import torch
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    sync()
     wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         step()
+    sync()
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -150,7 +176,8 @@ def count_gflops(model, args, num_joints: int) -> float:
     handlers skip ``baddbmm`` and drop the batch of a 2D @ 3D ``matmul``."""
     import torch
     from mmengine.analysis import FlopAnalyzer
-    clip = torch.randn(1, args.persons, args.frames, num_joints, 3)
+    clip = torch.randn(1, args.persons, args.frames, num_joints, 3,
+                       device=next(model.parameters()).device)
     analyzer = FlopAnalyzer(model.backbone, inputs=(clip, ))
     analyzer.set_op_handle('aten::matmul', matmul_macs(0),
                            'aten::bmm', matmul_macs(0),
@@ -193,7 +220,7 @@ def worker(args) -> dict:
     num_joints = get_layout(layout_name).num_joints
     cfg = stgcn_config(layout_name) if family == 'stgcn' else ehct_config(
         layout_name, args.ehct_options)
-    model = MODELS.build(cfg)
+    model = MODELS.build(cfg).to(args.device)
     batch = make_batch(args, num_joints)
     result = dict(params_m=sum(p.numel() for p in model.parameters()) / 1e6,
                   rss_before_steps_mib=peak_rss_mib())
@@ -201,29 +228,34 @@ def worker(args) -> dict:
     model.eval()
     with torch.no_grad():
         eval_step = lambda: model.test_step(batch)  # noqa: E731
-        run_steps(eval_step, args.warmup)
-        result['eval'] = speed_and_memory(args, run_steps(eval_step,
-                                                          args.iters))
+        result['eval'] = timed_mode(args, eval_step)
     model.train()
     optim_wrapper = OptimWrapper(
         torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
     train_step = lambda: model.train_step(batch, optim_wrapper)  # noqa: E731
-    run_steps(train_step, args.warmup)
-    result['train'] = speed_and_memory(args, run_steps(train_step,
-                                                       args.iters))
+    result['train'] = timed_mode(args, train_step)
     model.eval()
     result['gflops_per_clip'] = count_gflops(model, args, num_joints)
     return result
 
 
-def speed_and_memory(args, seconds: tuple) -> dict:
-    """Clips per wall second and per CPU second (steadier on a busy host:
-    other processes slow the wall clock, not this process's CPU time)."""
-    wall, cpu = seconds
+def timed_mode(args, step) -> dict:
+    """Warm up, then time ``args.iters`` steps: clips per wall second and
+    per CPU second (steadier on a busy host: other processes slow the wall
+    clock, not this process's CPU time), the process's peak RSS and, on
+    CUDA, this mode's peak device memory."""
+    import torch
+    run_steps(step, args.warmup, args.device)
+    if args.device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    wall, cpu = run_steps(step, args.iters, args.device)
     clips = args.batch * args.iters
-    return dict(clips_per_s=clips / wall, clips_per_cpu_s=clips / cpu,
-                seconds_per_step=wall / args.iters,
-                peak_rss_mib=peak_rss_mib())
+    result = dict(clips_per_s=clips / wall, clips_per_cpu_s=clips / cpu,
+                  seconds_per_step=wall / args.iters,
+                  peak_rss_mib=peak_rss_mib())
+    if args.device == 'cuda':
+        result['peak_cuda_mib'] = torch.cuda.max_memory_allocated() / 2**20
+    return result
 
 
 # ----------------------------------------------------------------- parent --
@@ -232,7 +264,8 @@ def run_worker(args, name: str) -> dict:
         sys.executable, osp.abspath(__file__), '--worker', name,
         '--batch', str(args.batch), '--frames', str(args.frames),
         '--persons', str(args.persons), '--iters', str(args.iters),
-        '--warmup', str(args.warmup), '--threads', str(args.threads)
+        '--warmup', str(args.warmup), '--threads', str(args.threads),
+        '--device', args.device
     ]
     if args.ehct_options:
         command += ['--ehct-options', *args.ehct_options]
@@ -254,36 +287,34 @@ def benchmark(args) -> dict:
     return results
 
 
-def ratios(results: dict) -> dict:
+def ratios(results: dict, device: str) -> dict:
     """EHCT / ST-GCN on the same layout (speed ratios < 1: EHCT slower).
 
-    Speed ratios use clips per CPU second (see :func:`speed_and_memory`).
+    Speeds per CPU second on CPU (see :func:`timed_mode`), per wall second
+    on CUDA; memory is the train peak of :data:`MEMORY`.
     """
     out = {}
     for name, ours in results.items():
         if not name.startswith('ehct_'):
             continue
         base = results[name.replace('ehct_', 'stgcn_')]
-        out[f'{name}_vs_stgcn'] = dict(
-            train_speed=ours['train']['clips_per_cpu_s'] /
-            base['train']['clips_per_cpu_s'],
-            eval_speed=ours['eval']['clips_per_cpu_s'] /
-            base['eval']['clips_per_cpu_s'],
-            gflops=ours['gflops_per_clip'] / base['gflops_per_clip'],
-            params=ours['params_m'] / base['params_m'],
-            train_peak_rss=ours['train']['peak_rss_mib'] /
-            base['train']['peak_rss_mib'])
+        out[f'{name}_vs_stgcn'] = {
+            key: value(ours) / value(base)
+            for _, value, key in table_measures(device)
+        }
     return out
 
 
 def print_table(report: dict) -> None:
     settings = report['settings']
+    device = settings['device']
+    memory, memory_label = MEMORY[device]
     print(f"\nbatch {settings['batch']} x {settings['frames']} frames, "
-          f"{settings['persons']} person(s), {settings['threads']} "
+          f"{settings['persons']} person(s), {device}, {settings['threads']} "
           f"thread(s), {settings['iters']} timed step(s)"
           + (f"; EHCT options {' '.join(settings['ehct_options'])}"
              if settings['ehct_options'] else ''))
-    print('clips/s per wall second (per CPU second); peak RSS in MiB')
+    print(f'clips/s per wall second (per CPU second); {memory_label}')
     print(f"{'model':<18}{'params M':>9}{'GFLOPs':>8}{'train clips/s':>16}"
           f"{'eval clips/s':>16}{'train MiB':>10}{'eval MiB':>9}")
     for name, r in report['results'].items():
@@ -293,14 +324,14 @@ def print_table(report: dict) -> None:
         ]
         print(f"{name:<18}{r['params_m']:>9.2f}{r['gflops_per_clip']:>8.2f}"
               f"{speeds[0]:>16}{speeds[1]:>16}"
-              f"{r['train']['peak_rss_mib']:>10.0f}"
-              f"{r['eval']['peak_rss_mib']:>9.0f}")
-    print('\nEHCT / ST-GCN (same layout; speeds per CPU second):')
+              f"{r['train'][memory]:>10.0f}{r['eval'][memory]:>9.0f}")
+    print(f'\nEHCT / ST-GCN (same layout; speeds per '
+          f"{'CPU' if device == 'cpu' else 'wall'} second):")
     for name, r in report['ratios'].items():
         print(f"  {name}: train speed x{r['train_speed']:.2f}, eval speed "
               f"x{r['eval_speed']:.2f}, GFLOPs x{r['gflops']:.2f}, params "
               f"x{r['params']:.2f}, train peak memory "
-              f"x{r['train_peak_rss']:.2f}")
+              f"x{r['train_peak_memory']:.2f}")
     target = report.get('memory_target')
     if target:
         print(f"\nEHCT openpose137 train peak {target['peak_rss_mib']:.0f} "
@@ -310,7 +341,7 @@ def print_table(report: dict) -> None:
 
 def memory_target(args, results: dict):
     ours = results.get('ehct_openpose137')
-    if not ours or (args.batch, args.frames) != (8, 64):
+    if not ours or (args.batch, args.frames, args.device) != (8, 64, 'cpu'):
         return None
     peak = ours['train']['peak_rss_mib']
     return dict(peak_rss_mib=peak, target_mib=MEMORY_TARGET_MIB,
@@ -322,6 +353,7 @@ def write_report_table(report: dict, out: str) -> None:
     ``.png``."""
     headers = ['Layout', 'Measure', 'EHCT (ours)', 'ST-GCN (MMAction2)',
                'Ratio (EHCT / ST-GCN)']
+    settings = report['settings']
     rows = []
     for name, ours in report['results'].items():
         if not name.startswith('ehct_'):
@@ -331,18 +363,20 @@ def write_report_table(report: dict, out: str) -> None:
         rows += [[
             name[len('ehct_'):], label, f'{value(ours):.2f}',
             f'{value(base):.2f}', f'{ratio[key]:.2f}'
-        ] for label, value, key in TABLE_MEASURES]
-    settings = report['settings']
+        ] for label, value, key in table_measures(settings['device'])]
     notes = [
         f"Batch {settings['batch']} x {settings['frames']} frames, "
-        f"{settings['persons']} person(s), {settings['threads']} thread(s), "
+        f"{settings['persons']} person(s), {settings['device']}, "
+        f"{settings['threads']} thread(s), "
         f"{settings['iters']} timed step(s) after {settings['warmup']} "
         'warm-up; one subprocess per model. EHCT: '
         + (' '.join(settings['ehct_options']) or 'the base config as shipped')
         + '.',
-        'Speeds per CPU second (steadier on a shared host; wall-clock '
-        'clips/s in the JSON). Speed ratio < 1: EHCT slower; other ratios '
-        '< 1: EHCT smaller.'
+        ('Speeds per CPU second (steadier on a shared host; wall-clock '
+         'clips/s in the JSON).' if settings['device'] == 'cpu' else
+         'Speeds per wall second, the GPU synchronised; memory: '
+         'torch.cuda.max_memory_allocated.')
+        + ' Speed ratio < 1: EHCT slower; other ratios < 1: EHCT smaller.'
     ]
     target = report.get('memory_target')
     if target:
@@ -368,9 +402,9 @@ def main(argv=None) -> None:
         settings=dict(batch=args.batch, frames=args.frames,
                       persons=args.persons, iters=args.iters,
                       warmup=args.warmup, threads=args.threads,
-                      ehct_options=args.ehct_options),
+                      device=args.device, ehct_options=args.ehct_options),
         results=results,
-        ratios=ratios(results),
+        ratios=ratios(results, args.device),
         memory_target=memory_target(args, results))
     print_table(report)
     write_report_table(report, write_json(report, args.out))

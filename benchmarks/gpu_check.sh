@@ -32,7 +32,8 @@ step install 120 python -m pip install --no-index --find-links "$wheels" \
 step tests 180 python -m pytest -p no:cacheprovider -m gpu -q -s tests
 step heatmaps 60 python benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
 step backbones 90 python benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"
-step ehct 60 python benchmarks/ehct.py --quick --out "$out/ehct.json"
+step ehct 90 python benchmarks/ehct.py --device cuda --layouts openpose137 \
+  --warmup 2 --iters 5 --out "$out/ehct.json"
 step train_throughput 120 python benchmarks/train_throughput.py \
   --out "$out/train_throughput.json"
 

@@ -123,10 +123,21 @@ def test_ehct_quick_run_records_the_options(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report['settings']['ehct_options'] == ['backbone.with_cp=True']
+    assert report['settings']['device'] == 'cpu'
     assert set(report['results']) == {'stgcn_coco17', 'ehct_coco17'}
     assert all(r['train']['clips_per_cpu_s'] > 0
                for r in report['results'].values())
     assert 'backbone.with_cp=True' in out.with_suffix('.md').read_text()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is present')
+def test_ehct_on_cuda_without_a_gpu_says_so_before_building_models():
+    done = subprocess.run(
+        [sys.executable, osp.join(BENCHMARKS, 'ehct.py'), '--device', 'cuda'],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert 'no CUDA device is visible to torch' in done.stderr
+    assert 'Benchmarking' not in done.stdout
 
 
 def test_ehct_gflops_count_every_matmul(mmaction_scope):
