@@ -43,6 +43,7 @@ from m2hen_mmaction.models.backbones.rgbpose_res2net3d import \
 from mmaction.registry import MODELS
 
 sys.path.insert(0, str(Path(__file__).parent))
+from devices import check_device  # noqa: E402
 from tables import shape_text, write_json, write_table  # noqa: E402
 
 POSEC3D_MODEL = (Path(__file__).parents[1] / 'configs' / '_base_' / 'models' /
@@ -215,7 +216,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu',
                         help="where the models run, e.g. 'cuda'")
     parser.add_argument('--out', default='work_dirs/benchmarks/backbones.json')
-    return parser.parse_args()
+    args = parser.parse_args()
+    check_device(parser, args.device)
+    return args
 
 
 def write_report_table(report: Dict, out: Path) -> None:

@@ -44,6 +44,7 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from devices import check_device  # noqa: E402
 from tables import write_json, write_table  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -104,11 +105,7 @@ def parse_args(argv=None):
                         'backbone.with_cp=True (values as Python literals)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.device == 'cuda':
-        import torch
-        if not torch.cuda.is_available():
-            parser.error('--device cuda: no CUDA device is visible to torch '
-                         '(run on a GPU machine, or drop --device).')
+    check_device(parser, args.device)
     default_batch, default_frames = (2, 16) if args.quick else (8, 64)
     args.batch = args.batch or default_batch
     args.frames = args.frames or default_frames

@@ -27,8 +27,16 @@ step() {  # step NAME SECONDS COMMAND...: run, keep its log and exit status
 }
 
 rm -f "$out/steps.jsonl"
-step install 120 python -m pip install --no-index --find-links "$wheels" \
-  --no-build-isolation --no-use-pep517 -e ".[dev]"
+# --no-deps: offline, pip cannot satisfy mmengine's opencv-python and
+# mmaction2's opencv-contrib-python (60+ MB each); the image's
+# opencv-python-headless serves both. The wheels go first: the checkout's
+# develop install needs their setuptools<80 (mim finds configs through it).
+step install 180 bash -c "python -m pip install --no-index --no-deps \
+  '$wheels'/*.whl && python -m pip install --no-index --no-deps \
+  --no-build-isolation --no-use-pep517 -e . && python -c 'import m2hen_mmaction' \
+  && mim --version"
+grep -q '"status": 0' "$out/steps.jsonl" || {
+  echo "error: install failed, see $out/install.log"; exit 1; }
 step tests 180 python -m pytest -p no:cacheprovider -m gpu -q -s tests
 step heatmaps 60 python benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
 step backbones 90 python benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"

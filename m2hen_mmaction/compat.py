@@ -44,14 +44,18 @@ def version_problems(versions: dict) -> list:
     """List ``'name==version (need ...)'`` for versions outside SUPPORTED.
 
     Args:
-        versions (dict): Module name -> installed version string, or None
-            when the module is not installed.
+        versions (dict): Module name -> installed version string, None
+            when the module is not installed, or the ImportError raised by
+            an installed module that lacks one of its own dependencies.
     """
     problems = []
     for module_name, (low, high) in SUPPORTED.items():
         version = versions.get(module_name)
         if version is None:
             problems.append(f'{module_name} is not installed')
+        elif isinstance(version, ImportError):
+            problems.append(f'{module_name} needs {version.name}, which '
+                            'is not installed')
         elif not (_version_tuple(low) <= _version_tuple(version) <
                   _version_tuple(high)):
             problems.append(f'{module_name}=={version} (need >={low},<{high})')
@@ -59,15 +63,18 @@ def version_problems(versions: dict) -> list:
 
 
 def installed_versions() -> dict:
-    """Versions of the modules in SUPPORTED (None where not importable)."""
+    """Versions of the modules in SUPPORTED: None where not installed, the
+    ImportError where installed but a dependency of it is missing (e.g. a
+    ``pip install --no-deps`` without ``yapf``)."""
     import importlib
     versions = {}
     for module_name in SUPPORTED:
         try:
             versions[module_name] = importlib.import_module(
                 module_name).__version__
-        except ImportError:
-            versions[module_name] = None
+        except ImportError as error:
+            missing_itself = error.name is None or error.name == module_name
+            versions[module_name] = None if missing_itself else error
     return versions
 
 

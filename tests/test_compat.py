@@ -53,6 +53,18 @@ def test_version_problems_name_each_bad_package():
                         'mmengine is not installed']
 
 
+def test_a_missing_dependency_of_the_stack_is_named():
+    """As after a ``pip install --no-deps`` that left out mmengine's yapf:
+    the error names yapf instead of calling mmengine not installed."""
+    result = fresh_python("import sys; sys.modules['yapf'] = None\n"
+                          'import m2hen_mmaction')
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith('ImportError: m2hen_mmaction supports')
+    assert 'mmengine needs yapf, which is not installed' in last_line
+    assert 'mmengine is not installed' not in last_line
+
+
 def test_installed_stack_is_supported():
     assert compat.version_problems(compat.installed_versions()) == []
 

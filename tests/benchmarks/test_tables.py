@@ -131,13 +131,19 @@ def test_ehct_quick_run_records_the_options(tmp_path):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is present')
-def test_ehct_on_cuda_without_a_gpu_says_so_before_building_models():
+@pytest.mark.parametrize('script', ['ehct.py', 'backbones.py'])
+def test_cuda_benchmark_without_a_gpu_says_so_before_building_models(
+        script, tmp_path):
+    out = tmp_path / 'result.json'
     done = subprocess.run(
-        [sys.executable, osp.join(BENCHMARKS, 'ehct.py'), '--device', 'cuda'],
+        [sys.executable, osp.join(BENCHMARKS, script), '--device', 'cuda',
+         '--out', str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert 'no CUDA device is visible to torch' in done.stderr
-    assert 'Benchmarking' not in done.stdout
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        'error: --device cuda: no CUDA device is visible to torch (run on a '
+        'GPU machine, or drop --device).')
+    assert done.stdout == '' and not out.exists()
 
 
 def test_ehct_gflops_count_every_matmul(mmaction_scope):
