@@ -7,13 +7,17 @@
 #   bash benchmarks/gpu_check.sh WHEELS_DIR [OUT_DIR]
 #
 # WHEELS_DIR: wheels downloaded on a machine with internet (README, "GPU /
-# cluster"); the GPU machine's own torch (CUDA build) is kept.
+# cluster"); the GPU machine's own torch (CUDA build) is kept. PYTHON: the
+# interpreter that has that torch (default python3).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 wheels=${1:?usage: bash benchmarks/gpu_check.sh WHEELS_DIR [OUT_DIR]}
 out=${2:-work_dirs/gpu_check}
+py=${PYTHON:-python3}
+# Entry points (mim, m2hen) are installed beside the interpreter.
+PATH="$(dirname "$(command -v "$py")"):$PATH"
 mkdir -p "$out"
-python -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"' \
+"$py" -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"' \
   || { echo "error: no CUDA device visible to torch"; exit 2; }
 
 step() {  # step NAME SECONDS COMMAND...: run, keep its log and exit status
@@ -31,21 +35,21 @@ rm -f "$out/steps.jsonl"
 # mmaction2's opencv-contrib-python (60+ MB each); the image's
 # opencv-python-headless serves both. The wheels go first: the checkout's
 # develop install needs their setuptools<80 (mim finds configs through it).
-step install 180 bash -c "python -m pip install --no-index --no-deps \
-  '$wheels'/*.whl && python -m pip install --no-index --no-deps \
-  --no-build-isolation --no-use-pep517 -e . && python -c 'import m2hen_mmaction' \
-  && mim --version"
+step install 180 bash -c "'$py' -m pip install --no-index --no-deps \
+  '$wheels'/*.whl && '$py' -m pip install --no-index --no-deps \
+  --no-build-isolation --no-use-pep517 -e . && '$py' -c 'import m2hen_mmaction' \
+  && '$py' -m mim --version"
 grep -q '"status": 0' "$out/steps.jsonl" || {
   echo "error: install failed, see $out/install.log"; exit 1; }
-step tests 180 python -m pytest -p no:cacheprovider -m gpu -q -s tests
-step heatmaps 60 python benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
-step backbones 90 python benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"
-step ehct 90 python benchmarks/ehct.py --device cuda --layouts openpose137 \
+step tests 180 "$py" -m pytest -p no:cacheprovider -m gpu -q -s tests
+step heatmaps 60 "$py" benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
+step backbones 90 "$py" benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"
+step ehct 90 "$py" benchmarks/ehct.py --device cuda --layouts openpose137 \
   --warmup 2 --iters 5 --out "$out/ehct.json"
-step train_throughput 120 python benchmarks/train_throughput.py \
+step train_throughput 120 "$py" benchmarks/train_throughput.py \
   --out "$out/train_throughput.json"
 
-python - "$out" <<'PY'
+"$py" - "$out" <<'PY'
 import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
