@@ -42,7 +42,9 @@ step install 180 bash -c "'$py' -m pip install --no-index --no-deps \
 grep -q '"status": 0' "$out/steps.jsonl" || {
   echo "error: install failed, see $out/install.log"; exit 1; }
 step tests 180 "$py" -m pytest -p no:cacheprovider -m gpu -q -s tests
-step heatmaps 60 "$py" benchmarks/heatmaps.py --quick --out "$out/heatmaps.json"
+# 48-frame clips (not --quick's 8): the 64-clip CUDA batch is the README figure.
+step heatmaps 90 "$py" benchmarks/heatmaps.py --frames 48 --repeats 3 --batch 4 \
+  --out "$out/heatmaps.json"
 step backbones 90 "$py" benchmarks/backbones.py --device cuda --batch 8 --out "$out/backbones.json"
 step ehct 90 "$py" benchmarks/ehct.py --device cuda --layouts openpose137 \
   --warmup 2 --iters 5 --out "$out/ehct.json"
