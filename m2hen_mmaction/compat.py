@@ -73,7 +73,8 @@ def installed_versions() -> dict:
             versions[module_name] = importlib.import_module(
                 module_name).__version__
         except ImportError as error:
-            missing_itself = error.name is None or error.name == module_name
+            missing_itself = (error.name or module_name).split(
+                '.')[0] == module_name
             versions[module_name] = None if missing_itself else error
     return versions
 
