@@ -22,7 +22,7 @@ Usage::
 
     python benchmarks/ehct.py            # openpose22 + 137, batch 8 x 64
     python benchmarks/ehct.py --device cuda --layouts openpose137 \
-        --warmup 2 --iters 10           # the GPU figure (gpu_check.sh)
+        --warmup 2 --iters 5            # the GPU figure (gpu_check.sh)
     python benchmarks/ehct.py --quick    # batch 2 x 16 frames (smoke run)
     python benchmarks/ehct.py --layouts coco17 openpose22 openpose137 \
         --iters 3 --warmup 1 --threads 2
