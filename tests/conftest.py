@@ -21,16 +21,19 @@ def run_console_script(tool, *args, cwd, expect=0):
 
 
 def write_score_dump(path, scores, labels, ids, stream='item') -> str:
-    """Write scores (N, C) as MMAction2's ``tools/test.py --dump`` does."""
+    """Write scores (N, C) as MMAction2's ``tools/test.py --dump`` does;
+    ``scores`` may be a dict of streams (name -> (N, C)) instead."""
     import torch
     from mmaction.structures import ActionDataSample
     from mmengine.evaluator import DumpResults, Evaluator
     from mmengine.structures import LabelData
+    streams = scores if isinstance(scores, dict) else {stream: scores}
     samples = []
-    for score, label, sample_id in zip(scores, labels, ids):
+    for index, (label, sample_id) in enumerate(zip(labels, ids)):
         sample = ActionDataSample().set_gt_labels(int(label))
-        sample.pred_scores = LabelData(
-            **{stream: torch.tensor(score, dtype=torch.float32)})
+        sample.pred_scores = LabelData(**{
+            name: torch.tensor(values[index], dtype=torch.float32)
+            for name, values in streams.items()})
         sample.set_metainfo(dict(frame_dir=sample_id))
         samples.append(sample)
     evaluator = Evaluator([DumpResults(out_file_path=str(path))])

@@ -280,9 +280,10 @@ def prepare(exp: Config) -> Tuple[List[List[int]], List[Tuple[ModelRun,
 
 def model_scores(exp: Config, key: str, split: str,
                  num_clips: int) -> ensemble.DumpedScores:
-    """One run's dumped scores (logits; probabilities with fuse='prob')."""
+    """One run's dumped scores: logits (log-probabilities for RGB+pose
+    networks, :func:`~m2hen_mmaction.grouping.ensemble.load_fused_dump`)."""
     path = dump_path(run_dir(exp, key), split, num_clips)
-    return ensemble.load_fused_dump(path, normalize=NORMALIZE[exp.fuse])
+    return ensemble.load_fused_dump(path)
 
 
 def row_trainsets(exp: Config, row, split: str, num_clips: int,

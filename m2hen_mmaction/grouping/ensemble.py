@@ -195,25 +195,43 @@ def load_dump(path: str, score_name: Optional[str] = None,
         source=path)
 
 
-def load_fused_dump(path: str, normalize: str = 'softmax') -> DumpedScores:
+def load_fused_dump(path: str) -> DumpedScores:
     """Read a dump's main score: ``'item'`` where the head wrote one, else
-    the equal-weight average of all its streams (e.g. MMAction2's
-    ``RGBPoseHead`` writes only ``rgb`` and ``pose``: their average is
-    PoseC3D's RGB+pose fusion).
+    the RGB+pose fusion of its streams (e.g. MMAction2's ``RGBPoseHead``
+    writes only ``rgb`` and ``pose``): the mean of their class
+    probabilities, as ``RGBPoseFusionHead`` and MMAction2's recipe fuse
+    them, returned as its centred log (``RGBPoseFusionHead.fuse_scores``):
+    logits whose softmax is that mean and which sum to 0.
 
     Args:
         path (str): The ``.pkl`` written by ``tools/test.py --dump``.
-        normalize (str): How streams become probabilities before averaging.
     """
     samples = read_dump_samples(path)
     names = list(_streams_and_labels(path, samples[:1])[0][0])
     if 'item' in names or len(names) == 1:
         return load_dump(path, samples=samples)
     dumps = [load_dump(path, name, samples) for name in names]
-    fused = combine_models(dumps, np.arange(dumps[0].scores.shape[1]),
-                           name=path, normalize=normalize)
-    return DumpedScores(fused.scores / len(dumps), fused.labels,
-                        fused.sample_ids, path)
+    log_probs = np.stack([log_probabilities(d.scores) for d in dumps])
+    log_mean = np.logaddexp.reduce(log_probs, axis=0)
+    fused = log_mean - log_mean.mean(axis=1, keepdims=True)
+    first = dumps[0]
+    return DumpedScores(fused, first.labels, first.sample_ids, path)
+
+
+def log_probabilities(scores: np.ndarray) -> np.ndarray:
+    """Log of :func:`to_probabilities` (softmax), computed stably; rows
+    that already are probabilities are only logged (0 becomes the float64
+    minimum, not -inf)."""
+    scores = scores.astype(np.float64)
+    if _are_probabilities(scores):
+        return np.log(np.maximum(scores, np.finfo(np.float64).tiny))
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _are_probabilities(scores: np.ndarray) -> bool:
+    return bool(np.all(scores >= 0) and np.allclose(
+        scores.sum(axis=1), 1, atol=_PROBABILITY_TOLERANCE))
 
 
 def to_probabilities(scores: np.ndarray, normalize: str) -> np.ndarray:
@@ -223,9 +241,7 @@ def to_probabilities(scores: np.ndarray, normalize: str) -> np.ndarray:
                          f'{normalize!r}')
     if normalize == 'none':
         return scores
-    is_probability = (np.all(scores >= 0) and np.allclose(
-        scores.sum(axis=1), 1, atol=_PROBABILITY_TOLERANCE))
-    if is_probability:
+    if _are_probabilities(scores):
         return scores
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)

@@ -119,6 +119,28 @@ def test_multi_stream_dump_needs_score_name(tmp_path):
         ensemble.load_dump(path, score_name='pose')
 
 
+def test_rgbpose_streams_fuse_as_the_mean_of_their_probabilities(tmp_path):
+    """A dump with rgb and pose streams (MMAction2's RGBPoseHead) scores as
+    the centred log of the mean of their softmaxes, whether the streams
+    hold logits or probabilities; here that ranks otherwise than the mean
+    of the logits."""
+    rgb = np.array([[6., 0., 5., 0.], [0., 0., 3., 0.]])
+    pose = np.array([[0., 4.5, 0., 0.], [0., 0., 1., 0.]])
+    softmax = ensemble.to_probabilities
+    log_mean = np.log((softmax(rgb, 'softmax') + softmax(pose, 'softmax')) / 2)
+    expected = log_mean - log_mean.mean(axis=1, keepdims=True)
+    for name, streams in [('logits', dict(rgb=rgb, pose=pose)),
+                          ('probabilities', dict(
+                              rgb=softmax(rgb, 'softmax'),
+                              pose=softmax(pose, 'softmax')))]:
+        fused = ensemble.load_fused_dump(_dump(
+            tmp_path / f'{name}.pkl', streams, PRIMARY_LABELS))
+        assert fused.scores == pytest.approx(expected, abs=1e-6), name
+        assert fused.labels.tolist() == PRIMARY_LABELS
+    assert expected.argmax(1).tolist() == [1, 2]
+    assert ((rgb + pose) / 2).argmax(1).tolist() == [0, 2]
+
+
 def test_mismatched_sample_order_is_rejected(tmp_path):
     reversed_tail = _trainsets(
         tmp_path, tail_scores=TAIL_SCORES[::-1],

@@ -85,8 +85,8 @@ def test_predict_keeps_branches_and_fuses_them():
 
 
 def test_fusion_weights_steer_the_prediction():
-    rgb_only = build(fusion_weights=(1., 0.), average_clips='score')
-    pose_heavy = build(fusion_weights=(1., 3.), average_clips='score')
+    rgb_only = build(fusion_weights=(1., 0.), average_clips='prob')
+    pose_heavy = build(fusion_weights=(1., 3.), average_clips='prob')
     pose_heavy.load_state_dict(rgb_only.state_dict())
     with torch.no_grad():
         first = rgb_only.predict(features(), samples(0, 1))
@@ -98,6 +98,25 @@ def test_fusion_weights_steer_the_prediction():
         torch.testing.assert_close(
             pred.pred_scores.item,
             0.25 * pred.pred_scores.rgb + 0.75 * pred.pred_scores.pose)
+
+
+@pytest.mark.parametrize('average_clips', ['score', None])
+def test_logits_fuse_as_log_of_the_probability_mean(average_clips):
+    """With logits the fused item is log(w_rgb p_rgb + w_pose p_pose),
+    centred: the recipe's probability fusion, which can rank otherwise than
+    the mean of the logits, as logits that sum to 0."""
+    head = build(fusion_weights=(1., 3.), average_clips=average_clips)
+    rgb = torch.tensor([[6., 0., 0., 0.]])  # confident
+    pose = torch.tensor([[0., 1.5, 0., 0.]])  # less so
+    fused = head.fuse_scores(dict(rgb=rgb, pose=pose))
+    mean_probability = 0.25 * rgb.softmax(-1) + 0.75 * pose.softmax(-1)
+    torch.testing.assert_close(fused.softmax(-1), mean_probability)
+    torch.testing.assert_close(fused.sum(), torch.tensor(0.))
+    assert fused.argmax().item() == 1
+    assert (0.25 * rgb + 0.75 * pose).argmax().item() == 0
+    rgb_only = build(fusion_weights=(1., 0.), average_clips=average_clips)
+    torch.testing.assert_close(
+        rgb_only.fuse_scores(dict(rgb=rgb, pose=pose)), rgb - rgb.mean())
 
 
 def test_loss_per_component():

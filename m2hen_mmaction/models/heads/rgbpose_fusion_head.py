@@ -1,4 +1,5 @@
 """RGBPoseHead that also predicts with the fused RGB+pose score (M3CN)."""
+import math
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
@@ -16,8 +17,10 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
 
     Training is ``PatchedRGBPoseHead``'s: one linear classifier per branch
     and one loss per entry of ``loss_components``. At prediction every branch's
-    clip-averaged score (``average_clips``) is kept and their weighted mean
-    becomes the sample's main score, so tools reading ``pred_scores.item``
+    clip-averaged score (``average_clips``) is kept and the weighted mean of
+    their class probabilities (as logits with ``average_clips='score'``:
+    :meth:`fuse_scores`) becomes the sample's main score, so tools reading
+    ``pred_scores.item``
     (``AccMetric`` reports it as ``item_*``, besides ``rgb_*``/``pose_*``)
     evaluate the fused M3CN output.
 
@@ -33,8 +36,8 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
         dropout (float or dict): Dropout rate, or one per branch
             (``dict(rgb=.., pose=..)``). Defaults to 0.5.
         init_std (float): Std of the classifiers' init. Defaults to 0.01.
-        fusion_weights (Sequence[float]): Weights of the RGB and pose scores
-            in the fused score, normalised to sum to 1. Defaults to
+        fusion_weights (Sequence[float]): Weights of the RGB and pose
+            probabilities in the fused score, normalised to sum to 1. Defaults to
             ``(1., 1.)`` (equal weights).
         **kwargs: ``BaseHead`` arguments (``average_clips``, ``topk``, ...).
 
@@ -82,7 +85,16 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
         self.fusion_weights = tuple(w / total for w in fusion_weights)
 
     def fuse_scores(self, scores: Dict[str, torch.Tensor]) -> torch.Tensor:
-        """Weighted mean of the branch scores.
+        """Weighted mean of the branches' class probabilities.
+
+        That is MMAction2's RGB+pose fusion (``RGBPoseHead`` scores with
+        ``average_clips='prob'``, summed by ``AccMetric``). Logits
+        (``average_clips='score'`` or None) are fused the same way and
+        returned as its centred log (log-probabilities minus their mean over
+        the classes): logits whose softmax is that mean and which, like a
+        linear classifier's, sum to 0, so readers of logits rank as the
+        recipe does and Eq. 5's zero for classes outside a trainset is the
+        average class, not the most likely one.
 
         Args:
             scores (dict[str, torch.Tensor]): (N, num_classes) per branch.
@@ -90,8 +102,15 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
         Returns:
             torch.Tensor: Fused scores (N, num_classes).
         """
-        return sum(weight * scores[name]
-                   for name, weight in zip(self.branches, self.fusion_weights))
+        weighted = [(scores[name], weight) for name, weight in zip(
+            self.branches, self.fusion_weights) if weight > 0]
+        if self.average_clips == 'prob':
+            return sum(weight * score for score, weight in weighted)
+        log_mean = torch.stack([
+            score.log_softmax(dim=-1) + math.log(weight)
+            for score, weight in weighted
+        ]).logsumexp(dim=0)
+        return log_mean - log_mean.mean(dim=-1, keepdim=True)
 
     def predict_by_feat(self, cls_scores: Dict[str, torch.Tensor],
                         data_samples: SampleList) -> SampleList:
