@@ -402,10 +402,12 @@ def _run(exp: Config, train: bool, jobs: int) -> Dict:
     parts, pairs, records = prepare(exp)
     os.makedirs(exp.work_dir, exist_ok=True)
     start = time.time()
-    for run, _ in pairs:
+    for run, cfg in pairs:
         if records[run.key]:
             print(f'[{run.key}] finished, reusing '
                   f'{run_dir(exp, run.key)}', flush=True)
+            if train and run.stage != 'merge':  # e.g. a new --num-clips
+                test_run(exp, run, cfg, records[run.key]['checkpoint'])
     todo = [(run, cfg) for run, cfg in pairs if not records[run.key]]
     if train and jobs > 1:
         records.update(train_in_parallel(

@@ -115,6 +115,18 @@ def test_benchmark_trains_fuses_logits_reports_and_reuses(small_migsynth,
     benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT, '--epochs', '1',
               '--num-clips', '1', *options)
     assert done.read_text() == before
+    # A new NoC tests the reused checkpoints; nothing trains again.
+    benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT, '--epochs', '1',
+              '--num-clips', '1', '2', *options)
+    assert done.read_text() == before
+    tested = [key for key, record in results['models'].items()
+              if record['stage'] != 'merge']
+    assert len(tested) == 2 + 2 * len(parts)
+    for key in tested:
+        assert (work_dir / key / 'test_noc2.pkl').is_file(), key
+    rows = json.load(open(work_dir / 'results.json'))['rows']
+    assert sorted((r['method'], r['num_clips']) for r in rows) == sorted(
+        (method, k) for method in (HGE, GPT) for k in (1, 2))
     _, stderr = benchmark(small_migsynth, tmp_path, '--rows', HGE, GPT,
                           '--epochs', '2', '--num-clips', '1', *options,
                           expect=2)
