@@ -322,10 +322,10 @@ def combine_models(dumps: Sequence[DumpedScores],
 def load_trainset(dump_paths: Sequence[str],
                   label_map: Sequence[int],
                   name: str = 'trainset',
-                  score_name: Optional[str] = None,
                   normalize: str = 'softmax') -> TrainsetScores:
-    """:func:`load_dump` each path, then :func:`combine_models`."""
-    dumps = [load_dump(path, score_name) for path in dump_paths]
+    """Each dump's main score (:func:`load_fused_dump`: RGB+pose dumps
+    of MMAction2's ``RGBPoseHead`` fused), then :func:`combine_models`."""
+    dumps = [load_fused_dump(path) for path in dump_paths]
     return combine_models(dumps, label_map, name, normalize)
 
 

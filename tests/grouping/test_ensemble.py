@@ -139,6 +139,11 @@ def test_rgbpose_streams_fuse_as_the_mean_of_their_probabilities(tmp_path):
         assert fused.labels.tolist() == PRIMARY_LABELS
     assert expected.argmax(1).tolist() == [1, 2]
     assert ((rgb + pose) / 2).argmax(1).tolist() == [0, 2]
+    # `m2hen ensemble` reads such a dump as one model: its fused score.
+    trainset = ensemble.load_trainset([str(tmp_path / 'logits.pkl')],
+                                      PRIMARY_MAP)
+    assert trainset.scores == pytest.approx(
+        softmax(expected, 'softmax'), abs=1e-6)
 
 
 def test_mismatched_sample_order_is_rejected(tmp_path):
