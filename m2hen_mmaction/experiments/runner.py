@@ -280,8 +280,9 @@ def prepare(exp: Config) -> Tuple[List[List[int]], List[Tuple[ModelRun,
 
 def model_scores(exp: Config, key: str, split: str,
                  num_clips: int) -> ensemble.DumpedScores:
-    """One run's dumped scores: logits (log-probabilities for RGB+pose
-    networks, :func:`~m2hen_mmaction.grouping.ensemble.load_fused_dump`)."""
+    """One run's dumped scores: logits (for RGB+pose networks the centred
+    log of their heads' mean probability,
+    :func:`~m2hen_mmaction.grouping.ensemble.load_fused_dump`)."""
     path = dump_path(run_dir(exp, key), split, num_clips)
     return ensemble.load_fused_dump(path)
 

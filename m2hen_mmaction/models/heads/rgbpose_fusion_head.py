@@ -20,9 +20,8 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
     clip-averaged score (``average_clips``) is kept and the weighted mean of
     their class probabilities (as logits with ``average_clips='score'``:
     :meth:`fuse_scores`) becomes the sample's main score, so tools reading
-    ``pred_scores.item``
-    (``AccMetric`` reports it as ``item_*``, besides ``rgb_*``/``pose_*``)
-    evaluate the fused M3CN output.
+    ``pred_scores.item`` (``AccMetric`` reports it as ``item_*``, besides
+    ``rgb_*``/``pose_*``) evaluate the fused M3CN output.
 
     Args:
         num_classes (int): Number of classes.
@@ -37,8 +36,8 @@ class RGBPoseFusionHead(PatchedRGBPoseHead):
             (``dict(rgb=.., pose=..)``). Defaults to 0.5.
         init_std (float): Std of the classifiers' init. Defaults to 0.01.
         fusion_weights (Sequence[float]): Weights of the RGB and pose
-            probabilities in the fused score, normalised to sum to 1. Defaults to
-            ``(1., 1.)`` (equal weights).
+            probabilities in the fused score, normalised to sum to 1.
+            Defaults to ``(1., 1.)`` (equal weights).
         **kwargs: ``BaseHead`` arguments (``average_clips``, ``topk``, ...).
 
     Shapes: features (N, C_rgb, T, H, W) and (N, C_pose, T', H', W');
