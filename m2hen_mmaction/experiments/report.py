@@ -109,7 +109,9 @@ def settings_markdown(settings: Dict) -> str:
             f"searched on {settings['val_split']} (NoC "
             f"{settings['val_num_clips']}) for "
             f"`{settings['alpha_objective']}` over {settings['alpha_grid']}. "
-            f'--cfg-options used: {options}.')
+            f'--cfg-options used: {options}. An RGB+pose network scores '
+            "as its recipe fuses its heads, the mean of their softmax "
+            'probabilities (as logits: its centred log).')
 
 
 def paper_table_markdown() -> str:

@@ -123,6 +123,8 @@ def test_claims_table_from_score_only_run(small_migsynth, tmp_path):
     assert f'**Warning:** {warning}' in report
     assert f'm2hen report: warning: {warning}' in stderr
     assert 'rgb_cue (4 classes, 4 clips)' in report
+    assert 'An RGB+pose network scores as its recipe fuses its heads, the ' \
+        'mean of their softmax probabilities' in report
     # posec3d_rgb is wrong on each class's first val clip; ResNet3D pose,
     # the first row right on every clip, is the best row on val.
     learned = report.split('## What the best row learned (val)')[1]
