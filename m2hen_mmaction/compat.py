@@ -7,7 +7,7 @@ go, the day upstream no longer breaks. Where a fix is applied:
 * Global, on ``import m2hen_mmaction`` (a drop-in user who only adds
   ``custom_imports=dict(imports=['m2hen_mmaction'])`` to an MMAction2 config
   would otherwise hit these): :func:`restore_numpy_inf`,
-  :func:`make_history_buffer_getattr_free` and
+  :func:`shift_hue_in_int`, :func:`make_history_buffer_getattr_free` and
   :func:`register_safe_checkpoint_loader`; on machines without CUDA also
   :func:`init_dist_without_cuda` and :func:`ddp_without_device_ids_on_cpu`
   (GPU machines run mmengine's distributed code unchanged).
@@ -20,6 +20,7 @@ import contextlib
 import os.path as osp
 import warnings
 
+import cv2
 import numpy as np
 import torch
 
@@ -118,6 +119,28 @@ def restore_numpy_inf() -> None:
     """
     if 'Inf' not in np.__dict__:
         np.Inf = np.inf
+
+
+def _shifted_hue(img: np.ndarray, factor: float) -> np.ndarray:
+    """MMAction2's ``ColorJitter.adjust_hue``, the shift summed in int16."""
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    offset = int(factor * 255)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int16) + offset) % 180
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+
+
+def shift_hue_in_int() -> None:
+    """Make MMAction2's ``ColorJitter`` hue shift right under NumPy 2 (global).
+
+    Applies to mmaction2 1.1.0 with numpy>=2.0: ``adjust_hue`` adds the
+    python-int offset to the uint8 hue channel, which NumPy 2 keeps in uint8,
+    so a negative shift raises ``OverflowError`` and a positive one wraps at
+    256 before the ``% 180`` (OpenCV hue 170 + 100 gives 14, not 90).
+    Global because a drop-in user's ``ColorJitter`` needs it as much as ours.
+    """
+    from mmaction.datasets.transforms import ColorJitter
+    ColorJitter.adjust_hue = staticmethod(_shifted_hue)
 
 
 class BranchScores(dict):
@@ -340,6 +363,7 @@ def ddp_without_device_ids_on_cpu() -> None:
 def apply_global_fixes() -> None:
     """Apply the fixes a drop-in user needs (idempotent); see module doc."""
     restore_numpy_inf()
+    shift_hue_in_int()
     make_history_buffer_getattr_free()
     register_safe_checkpoint_loader()
     if not torch.cuda.is_available():

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -86,6 +87,31 @@ def test_upstream_pose_compact_still_needs_numpy_inf():
         'PoseCompact(hw_ratio=1.)(dict(keypoint=kp, img_shape=(100, 120)))')
     assert result.returncode != 0, CAN_GO.format('restore_numpy_inf')
     assert '`np.Inf` was removed' in result.stderr, result.stderr[-2000:]
+
+
+HUE_PROBE = (
+    'import cv2, numpy as np\n'
+    'from mmaction.datasets.transforms import ColorJitter\n'
+    'img = np.zeros((1, 1, 3), np.uint8)\n'
+    'img[0, 0] = cv2.cvtColor(np.array([[[170, 255, 255]]], np.uint8),\n'
+    '                         cv2.COLOR_HSV2RGB)[0, 0]\n'
+    'for factor in FACTORS:\n'
+    '    out = ColorJitter.adjust_hue(img.astype(np.float32), factor)\n'
+    '    hsv = cv2.cvtColor(out.astype(np.uint8), cv2.COLOR_RGB2HSV)\n'
+    '    print(int(hsv[0, 0, 0]))\n')
+
+
+def test_upstream_color_jitter_still_overflows_a_negative_hue_shift():
+    result = fresh_python('FACTORS = [-0.05]\n' + HUE_PROBE)
+    assert result.returncode != 0, CAN_GO.format('shift_hue_in_int')
+    assert 'OverflowError' in result.stderr, result.stderr[-2000:]
+
+
+def test_upstream_color_jitter_still_wraps_a_positive_hue_shift_at_256():
+    result = fresh_python('FACTORS = [0.4]\n' + HUE_PROBE)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout) == (170 + 102) % 256 % 180, CAN_GO.format(
+        'shift_hue_in_int')
 
 
 def _batch_of_num_classes(num_classes=4):
@@ -170,11 +196,13 @@ def test_import_applies_only_the_global_fixes():
         'import m2hen_mmaction\n'
         'from m2hen_mmaction import compat\n'
         'from mmaction.models.heads import RGBPoseHead\n'
+        'from mmaction.datasets.transforms import ColorJitter\n'
         'from mmengine.dist import utils\n'
         'from mmengine.runner.checkpoint import CheckpointLoader\n'
         "loader = CheckpointLoader._get_checkpoint_loader('x.pth')\n"
         'print(json.dumps(dict(\n'
         "    inf=np.Inf == np.inf,\n"
+        '    hue=ColorJitter.adjust_hue is compat._shifted_hue,\n'
         '    cpu_dist=utils._init_dist_pytorch is '
         'compat._init_dist_pytorch_on_cpu,\n'
         '    loader=loader is compat.safe_load_checkpoint,\n'
@@ -183,7 +211,7 @@ def test_import_applies_only_the_global_fixes():
         '-W', 'always')
     assert result.returncode == 0, result.stderr[-2000:]
     state = json.loads(result.stdout.strip().splitlines()[-1])
-    assert state['inf'] and state['loader']
+    assert state['inf'] and state['hue'] and state['loader']
     assert state['cpu_dist'] == (not torch.cuda.is_available())
     assert state['head'] == 'mmaction.models.heads.rgbpose_head'
     assert not any('MultiScaleDeformable' in f for f in state['filters'])
@@ -207,6 +235,20 @@ def test_mmaction_pose_compact_runs_under_numpy2():
     assert h == w and h < 100
     kp = out['keypoint'][0, 1:]
     assert kp.min() >= 0 and kp.max() <= h
+
+
+@pytest.mark.parametrize('factor', [-0.05, 0.4])
+def test_mmaction_color_jitter_shifts_hue_modulo_180(factor):
+    """Hue 170 (OpenCV's 0-179 scale) shifted by int(255 * factor), mod 180,
+    through MMAction2's own transform as a pipeline builds it."""
+    hsv = np.array([[[170, 255, 255]]], np.uint8)
+    img = np.repeat(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), 4, axis=1)
+    jitter = TRANSFORMS.build(dict(type='ColorJitter', brightness=0,
+                                   contrast=0, saturation=0,
+                                   hue=(factor, factor)))
+    out = jitter(dict(imgs=[img]))['imgs'][0]
+    hue = cv2.cvtColor(out, cv2.COLOR_RGB2HSV)[..., 0]
+    assert (hue == (170 + int(255 * factor)) % 180).all()
 
 
 def test_mmaction_mm_compact_runs_under_numpy2():
