@@ -120,19 +120,33 @@ class MicroGesturePoseDataset(PoseDataset):
                 'use a pose-only config.')
 
     def prepare_data(self, idx: int):
-        """Run the pipeline; errors name the sample (and its video, for an
-        RGB config) that caused them."""
+        """Run the pipeline; errors name the sample, the transform that
+        raised and, where a decoder raised, the sample's video."""
         try:
             return super().prepare_data(idx)
         except Exception as error:
             sample = self.get_data_info(idx)
             name = sample.get('frame_dir', sample.get('filename', idx))
             reason = str(error).strip().splitlines()[:1] or ['no message']
-            fix = 'check the annotation'
-            if 'video' in self.data_prefix:
+            transform = self._raising_transform(error)
+            step = type(transform).__name__ if transform else 'the pipeline'
+            fix = f"check {step}'s settings or the sample's annotation"
+            if 'video' in self.data_prefix and 'Decod' in step:
                 video = sample.get('filename', f'{name}.mp4')
-                fix = (f'if it is its video {video}, check that it decodes '
+                fix = (f'check that its video {video} decodes '
                        f'(`ffprobe {video}`) or re-create it')
             raise RuntimeError(
-                f'Sample {name!r} failed in the data pipeline '
+                f'Sample {name!r} failed in {step} '
                 f'({type(error).__name__}: {reason[0]}): {fix}.') from error
+
+    def _raising_transform(self, error: Exception):
+        """The pipeline's transform whose call raised ``error`` (the
+        outermost, for wrappers), or None."""
+        transforms = {id(t): t for t in self.pipeline.transforms}
+        trace = error.__traceback__
+        while trace is not None:
+            owner = trace.tb_frame.f_locals.get('self')
+            if id(owner) in transforms:
+                return owner
+            trace = trace.tb_next
+        return None
