@@ -739,10 +739,23 @@ def test_mim_test_with_ehct_weights_on_a_posec3d_config(
 
 
 
-def test_text_file_named_mp4_names_the_video(synth_content, small_migsynth,
-                                             tmp_path, mmaction_scope):
-    """An RGB dataset whose video does not decode: the error of the first
-    batch names the sample and the video file (decord names neither)."""
+VIDEO_PIPELINES = {
+    'MMDecode': [dict(type='MMUniformSampleFrames', clip_len=dict(RGB=2)),
+                 dict(type='MMDecode')],
+    'DecordInit': [dict(type='DecordInit'),
+                   dict(type='SampleFrames', clip_len=2),
+                   dict(type='DecordDecode')],
+}
+
+
+@pytest.mark.parametrize('reader', VIDEO_PIPELINES)
+def test_text_file_named_mp4_names_the_video(reader, synth_content,
+                                             small_migsynth, tmp_path,
+                                             mmaction_scope):
+    """An RGB dataset whose video does not decode, read as PoseC3D's RGB
+    pipelines (MMDecode) or TSN's (DecordInit) read it: the error of the
+    first batch names the sample, the reader and the video file (decord
+    names neither)."""
     from mmaction.registry import DATASETS
     content = copy.deepcopy(synth_content)
     name = content['split']['train'][0]
@@ -754,11 +767,10 @@ def test_text_file_named_mp4_names_the_video(synth_content, small_migsynth,
     dataset = DATASETS.build(dict(
         type='MicroGesturePoseDataset', ann_file=path, split='train',
         data_prefix=dict(video=str(video.parent)),
-        pipeline=[dict(type='MMUniformSampleFrames', clip_len=dict(RGB=2)),
-                  dict(type='MMDecode')]))
+        pipeline=VIDEO_PIPELINES[reader]))
     with pytest.raises(RuntimeError) as info:
         dataset[0]
-    assert_clear(info.value, str(video), 'failed in MMDecode',
+    assert_clear(info.value, str(video), f'failed in {reader}',
                  f'`ffprobe {video}`')
 
 

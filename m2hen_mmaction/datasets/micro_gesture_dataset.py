@@ -10,6 +10,10 @@ from mmaction.registry import DATASETS
 from ..errors import MissingDataError
 from .annotations import AnnotationRules, load_split
 
+# MMAction2's video openers and decoders (DecordInit, MMDecode, PyAVDecode,
+# ...): a sample failing in one of them most likely has a broken video.
+VIDEO_READERS = ('Init', 'Decode')
+
 
 def read_classes_file(ann_file: str) -> Optional[List[str]]:
     """Class names from ``classes.txt`` beside ``ann_file`` (None if absent).
@@ -131,7 +135,7 @@ class MicroGesturePoseDataset(PoseDataset):
             transform = self._raising_transform(error)
             step = type(transform).__name__ if transform else 'the pipeline'
             fix = f"check {step}'s settings or the sample's annotation"
-            if 'video' in self.data_prefix and 'Decod' in step:
+            if 'video' in self.data_prefix and step.endswith(VIDEO_READERS):
                 video = sample.get('filename', f'{name}.mp4')
                 fix = (f'check that its video {video} decodes '
                        f'(`ffprobe {video}`) or re-create it')
