@@ -118,5 +118,5 @@ def test_corrupt_video_error_names_the_sample(tmp_path):
         path, data_prefix=dict(video=str(tmp_path / 'videos')),
         pipeline=[dict(type='MMUniformSampleFrames', clip_len=dict(RGB=2)),
                   dict(type='MMDecode')])
-    with pytest.raises(RuntimeError, match="'.*broken' failed in the data"):
+    with pytest.raises(RuntimeError, match="'.*broken' failed in MMDecode"):
         dataset[0]
