@@ -46,6 +46,10 @@ alpha_objective = 'mean1'  # class-average accuracy on val ('top1' also)
 # 0.05 of their configs. Chosen on val (2 epochs from the merge-init, fused
 # class-average): PoseC3D 54.2 % at 0.05, 54.7 % at 0.01, 56.8 % at 0.0025;
 # M3CN 51.0 % at 0.05, 58.9 % at 0.0025 (pose-only: 63.0 %).
+# Their pose heatmaps use the pose-only models' sigma 0.6 (the recipe draws
+# 0.7), so each pathway starts from exactly what its half was trained on
+# (../_base_/datasets/migsynth_rgbpose.py): fused val PoseC3D 57.8 -> 58.3 %,
+# M3CN 58.9 -> 59.4 % (pose heads 61.5 -> 63.5 % and 60.4 % either way).
 FINETUNE_OPTIONS = {'optim_wrapper.optimizer.lr': 0.0025}
 models = dict(
     posec3d_rgb=dict(

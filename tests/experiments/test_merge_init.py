@@ -198,3 +198,30 @@ def test_imigue_stages_fit_their_rgbpose_network(family):
     assert set(merged.zero_padded) == PADDED
     assert len(merged.left_at_init) == 14  # 4 lateral convs, 2 with BN
     assert len(merged.state_dict) + 14 == len(model.state_dict())
+
+
+def _val_inputs(relative: str, data_root: str, index: int):
+    from m2hen_mmaction.experiments.experiment import point_config_at_data
+    from mmaction.registry import DATASETS
+    cfg = Config.fromfile(config_path(relative))
+    point_config_at_data(cfg, data_root)
+    return DATASETS.build(cfg.val_dataloader.dataset)[index]['inputs']
+
+
+@pytest.mark.parametrize('init', ['posec3d_init', 'm3cn_init'])
+def test_demo_merge_sees_what_its_halves_saw(init, small_migsynth):
+    """Each pathway of the demo's RGB+pose networks gets exactly the input
+    its single-modality init was trained on (val pipelines), so the merged
+    network starts at its two halves (a heatmap sigma of 0.7 against the
+    pose-only models' 0.6 cost the merged pose head 4 points on val)."""
+    experiment = Config.fromfile(
+        config_path('experiments/table1_migsynth.py'))
+    merge = experiment.models[init]
+    halves = dict(zip(('imgs', 'heatmap_imgs'), merge.inputs))
+    for index in range(2):
+        merged = _val_inputs(merge.config, small_migsynth, index)
+        for key, half in halves.items():
+            single = _val_inputs(experiment.models[half].config,
+                                 small_migsynth, index)
+            assert single.shape == merged[key].shape, (key, index)
+            assert torch.equal(single, merged[key]), (key, index)
