@@ -200,12 +200,12 @@ def test_imigue_stages_fit_their_rgbpose_network(family):
     assert len(merged.state_dict) + 14 == len(model.state_dict())
 
 
-def _val_inputs(relative: str, data_root: str, index: int):
+def _val_dataset(relative: str, data_root: str):
     from m2hen_mmaction.experiments.experiment import point_config_at_data
     from mmaction.registry import DATASETS
     cfg = Config.fromfile(config_path(relative))
     point_config_at_data(cfg, data_root)
-    return DATASETS.build(cfg.val_dataloader.dataset)[index]['inputs']
+    return DATASETS.build(cfg.val_dataloader.dataset)
 
 
 @pytest.mark.parametrize('init', ['posec3d_init', 'm3cn_init'])
@@ -217,11 +217,13 @@ def test_demo_merge_sees_what_its_halves_saw(init, small_migsynth):
     experiment = Config.fromfile(
         config_path('experiments/table1_migsynth.py'))
     merge = experiment.models[init]
-    halves = dict(zip(('imgs', 'heatmap_imgs'), merge.inputs))
+    merged = _val_dataset(merge.config, small_migsynth)
+    halves = {key: _val_dataset(experiment.models[half].config,
+                                small_migsynth)
+              for key, half in zip(('imgs', 'heatmap_imgs'), merge.inputs)}
     for index in range(2):
-        merged = _val_inputs(merge.config, small_migsynth, index)
+        inputs = merged[index]['inputs']
         for key, half in halves.items():
-            single = _val_inputs(experiment.models[half].config,
-                                 small_migsynth, index)
-            assert single.shape == merged[key].shape, (key, index)
-            assert torch.equal(single, merged[key]), (key, index)
+            single = half[index]['inputs']
+            assert single.shape == inputs[key].shape, (key, index)
+            assert torch.equal(single, inputs[key]), (key, index)
